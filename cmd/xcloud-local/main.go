@@ -1,0 +1,84 @@
+// Command xcloud-local serves the whole XCloud customers API on
+// 127.0.0.1:$PORT (default 3000), as API Gateway would route it to the
+// functions of template.yaml. Storage is an embedded in-memory DynamoDB
+// unless DYNAMODB_ENDPOINT is set. Stop it with Ctrl-C.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/xcloud/customers/internal/localapi"
+	"github.com/xcloud/customers/shared/config"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "xcloud-local:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	template := flag.String("template", "template.yaml", "the SAM template whose routes to serve")
+	flag.Parse()
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	api, err := localapi.New(ctx, *template, cfg, config.NewLogger(cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer api.Close()
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api.Handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	base := "http://" + ln.Addr().String()
+	storage := "embedded in-memory DynamoDB (data is lost when this stops)"
+	if api.Embedded == nil {
+		storage = "DynamoDB at " + api.Config.DynamoDBEndpoint
+	}
+	if api.Signer.Secret != "" {
+		fmt.Fprintf(os.Stderr, `XCLOUD_SERVICE_CREDENTIALS is not set: made a local service with both scopes.
+Try it, in another terminal:
+  export XCLOUD_SERVICE_ID=%s XCLOUD_SERVICE_SECRET=%s
+  go run ./cmd/xcloud-sign -curl -body '{"customerId":"FST-1536316721808-NewCustomer","customerName":"Dewatering Solutions Inc","contactInfo":{"email":"contact@dewatering-solutions.com"},"status":"ACTIVE"}' POST %s/xcloud/v1/customers | sh
+  go run ./cmd/xcloud-sign -curl GET %s/xcloud/v1/customers | sh
+`, api.Signer.ServiceID, api.Signer.Secret, base, base)
+	}
+	fmt.Printf("XCloud customers API ready on %s (table %s, %s)\n", base, api.Config.Table, storage)
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Println("XCloud customers API stopped")
+	return nil
+}

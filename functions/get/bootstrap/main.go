@@ -1,0 +1,23 @@
+// Command bootstrap is the Lambda function of the get endpoint.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/xcloud/customers/functions/get"
+	"github.com/xcloud/customers/shared/config"
+)
+
+func main() {
+	d, err := config.Load(context.Background())
+	if err != nil {
+		slog.Error("cold start failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(get.New(d.Store, d.Verifier, d.Log)).ProxyWithContext)
+}

@@ -1,0 +1,24 @@
+// Command bootstrap is the Lambda function of the update endpoint.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/xcloud/customers/functions/update"
+	"github.com/xcloud/customers/shared/config"
+)
+
+func main() {
+	d, err := config.Load(context.Background())
+	if err != nil {
+		slog.Error("cold start failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(update.New(d.Store, d.Verifier, d.Log, time.Now)).ProxyWithContext)
+}

@@ -1,0 +1,141 @@
+package localapi
+
+import (
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/xcloud/customers/shared/httpapi"
+)
+
+// maxPayload is API Gateway's limit on a request body.
+const maxPayload = 10 << 20
+
+var pathVariable = regexp.MustCompile(`\{([^}]+)\}`)
+
+// Gateway plays API Gateway's HTTP API for local runs: it matches each
+// request to a route, turns it into the payload 2.0 event API Gateway would
+// send, and hands that to the function through api-proxy, as in Lambda.
+type Gateway struct {
+	mux *http.ServeMux
+}
+
+// NewGateway routes each route to its function's handler.
+func NewGateway(routes []Route, functions map[string]http.Handler) (*Gateway, error) {
+	mux := http.NewServeMux()
+	for _, r := range routes {
+		fn, ok := functions[r.Function]
+		if !ok {
+			return nil, errors.New("no handler for function " + r.Function)
+		}
+		mux.Handle(r.Pattern(), &route{Route: r, adapter: httpadapter.NewV2(fn)})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		gatewayError(w, http.StatusNotFound, "Not Found")
+	})
+	return &Gateway{mux: mux}, nil
+}
+
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+
+type route struct {
+	Route
+	adapter *httpadapter.HandlerAdapterV2
+}
+
+func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPayload))
+	if err != nil {
+		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return
+	}
+	resp, err := rt.adapter.ProxyWithContext(r.Context(), rt.event(r, body))
+	if err != nil {
+		gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
+		return
+	}
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	for _, c := range resp.Cookies {
+		w.Header().Add("Set-Cookie", c)
+	}
+	out := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		if out, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
+			gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
+			return
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	w.Write(out)
+}
+
+// event builds the payload 2.0 event for r as API Gateway does: header names
+// in lower case, repeated headers and query parameters joined with commas,
+// a body that is not UTF-8 in base64.
+func (rt *route) event(r *http.Request, body []byte) events.APIGatewayV2HTTPRequest {
+	now := time.Now()
+	ev := events.APIGatewayV2HTTPRequest{
+		Version:        "2.0",
+		RouteKey:       rt.Pattern(),
+		RawPath:        r.URL.EscapedPath(),
+		RawQueryString: r.URL.RawQuery,
+		Headers:        map[string]string{},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			AccountID:  "local",
+			APIID:      "local",
+			DomainName: r.Host,
+			RequestID:  httpapi.NewRequestID(),
+			RouteKey:   rt.Pattern(),
+			Stage:      "$default",
+			Time:       now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
+			TimeEpoch:  now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method: r.Method, Path: r.URL.Path, Protocol: r.Proto,
+				SourceIP: strings.Split(r.RemoteAddr, ":")[0], UserAgent: r.UserAgent(),
+			},
+		},
+	}
+	for name, values := range r.Header {
+		if strings.EqualFold(name, "Cookie") {
+			for _, v := range values {
+				ev.Cookies = append(ev.Cookies, strings.Split(v, "; ")...)
+			}
+			continue
+		}
+		ev.Headers[strings.ToLower(name)] = strings.Join(values, ",")
+	}
+	if q := r.URL.Query(); len(q) > 0 {
+		ev.QueryStringParameters = make(map[string]string, len(q))
+		for k, v := range q {
+			ev.QueryStringParameters[k] = strings.Join(v, ",")
+		}
+	}
+	for _, m := range pathVariable.FindAllStringSubmatch(rt.Path, -1) {
+		if ev.PathParameters == nil {
+			ev.PathParameters = map[string]string{}
+		}
+		ev.PathParameters[m[1]] = r.PathValue(m[1])
+	}
+	if utf8.Valid(body) {
+		ev.Body = string(body)
+	} else {
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+	}
+	return ev
+}
+
+func gatewayError(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	io.WriteString(w, `{"message":"`+message+`"}`)
+}

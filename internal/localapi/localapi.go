@@ -1,0 +1,121 @@
+// Package localapi runs the whole API on this machine, as API Gateway and
+// Lambda would: the routes come from template.yaml, every request becomes a
+// payload 2.0 event for the function's own handler, and storage is an
+// embedded in-memory DynamoDB (minidyn) unless an endpoint is given.
+package localapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/xcloud/customers/functions/exists"
+	"github.com/xcloud/customers/functions/get"
+	"github.com/xcloud/customers/functions/list"
+	"github.com/xcloud/customers/functions/register"
+	"github.com/xcloud/customers/functions/update"
+	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/hmacauth"
+	"github.com/xcloud/customers/shared/store"
+)
+
+// Functions builds each function's handler, by logical id in template.yaml,
+// wired as its Lambda main wires it.
+func Functions(d *config.Deps) map[string]http.Handler {
+	return map[string]http.Handler{
+		"RegisterFunction": register.New(d.Store, d.Verifier, d.Log, d.Limits, time.Now),
+		"UpdateFunction":   update.New(d.Store, d.Verifier, d.Log, time.Now),
+		"GetFunction":      get.New(d.Store, d.Verifier, d.Log),
+		"ListFunction":     list.New(d.Store, d.PageTokens, d.Verifier, d.Log),
+		"ExistsFunction":   exists.New(d.Store, d.Verifier, d.Log),
+	}
+}
+
+// LocalServiceID names the credential made for a local run.
+const LocalServiceID = "local-dev"
+
+// API is the whole API, ready to serve.
+type API struct {
+	Handler  http.Handler
+	Config   config.Config
+	Embedded *miniserver.Server // the embedded DynamoDB; nil with an endpoint
+	// Signer signs as the generated local service; zero when the
+	// credentials came from the environment.
+	Signer hmacauth.Signer
+
+	close func()
+}
+
+// Close stops the embedded DynamoDB, if any.
+func (a *API) Close() {
+	if a.close != nil {
+		a.close()
+	}
+}
+
+// New builds the API from template (a path) and cfg. With no DynamoDB
+// endpoint it starts the embedded one; with no credentials it makes a local
+// service with both scopes. It creates the table when it is missing.
+func New(ctx context.Context, template string, cfg config.Config, log *slog.Logger) (*API, error) {
+	routes, err := ReadRoutes(template)
+	if err != nil {
+		return nil, err
+	}
+	api := &API{}
+	if cfg.DynamoDBEndpoint == "" {
+		url, srv, stop, err := startDynamoDB()
+		if err != nil {
+			return nil, err
+		}
+		cfg.DynamoDBEndpoint, api.Embedded, api.close = url, srv, stop
+	}
+	if cfg.Credentials == "" && cfg.CredentialsSecretID == "" {
+		secret := make([]byte, 32)
+		rand.Read(secret)
+		api.Signer = hmacauth.Signer{ServiceID: LocalServiceID, Secret: hex.EncodeToString(secret)}
+		doc, _ := json.Marshal(hmacauth.Credentials{LocalServiceID: {
+			Secrets: []string{api.Signer.Secret}, Scopes: []hmacauth.Scope{hmacauth.ScopeRead, hmacauth.ScopeWrite},
+		}})
+		cfg.Credentials = string(doc)
+	}
+	api.Config = cfg
+	deps, err := config.New(ctx, cfg, log)
+	if err != nil {
+		api.Close()
+		return nil, err
+	}
+	if err := store.CreateTable(ctx, deps.DynamoDB, cfg.Table, cfg.StatusIndex); err != nil {
+		api.Close()
+		return nil, err
+	}
+	if api.Handler, err = NewGateway(routes, Functions(deps)); err != nil {
+		api.Close()
+		return nil, err
+	}
+	return api, nil
+}
+
+// startDynamoDB serves minidyn on a free loopback port.
+func startDynamoDB() (string, *miniserver.Server, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("start embedded DynamoDB: %w", err)
+	}
+	srv := miniserver.NewServer()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("embedded DynamoDB stopped", "error", err.Error())
+		}
+	}()
+	return "http://" + ln.Addr().String(), srv, func() { hs.Close() }, nil
+}

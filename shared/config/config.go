@@ -1,0 +1,222 @@
+// Package config reads a function's settings from its environment and builds
+// the dependencies its handler needs, once per cold start.
+package config
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/xcloud/customers/shared/customer"
+	"github.com/xcloud/customers/shared/hmacauth"
+	"github.com/xcloud/customers/shared/pagetoken"
+	"github.com/xcloud/customers/shared/secrets"
+	"github.com/xcloud/customers/shared/store"
+)
+
+// Environment variables the functions read.
+const (
+	EnvTable               = "TABLE_NAME"
+	EnvStatusIndex         = "STATUS_INDEX_NAME"
+	EnvDynamoDBEndpoint    = "DYNAMODB_ENDPOINT"
+	EnvCredentialsSecretID = "CREDENTIALS_SECRET_ID"
+	EnvCredentials         = "XCLOUD_SERVICE_CREDENTIALS"
+	EnvPageTokenSecretID   = "PAGE_TOKEN_SECRET_ID"
+	EnvPageTokenKey        = "XCLOUD_PAGE_TOKEN_KEY"
+	EnvMaxDevices          = "LIMIT_MAX_DEVICES"
+	EnvMaxUsers            = "LIMIT_MAX_USERS"
+	EnvMaxDataPoints       = "LIMIT_MAX_DATA_POINTS"
+	EnvLogLevel            = "LOG_LEVEL"
+)
+
+// Defaults for a local run.
+const (
+	DefaultTable       = "xcloud-customers"
+	DefaultStatusIndex = "status-index"
+)
+
+// Config is a function's settings.
+type Config struct {
+	Table               string
+	StatusIndex         string
+	DynamoDBEndpoint    string // empty: the AWS endpoint of the region
+	CredentialsSecretID string // Secrets Manager secret holding the credentials document
+	Credentials         string // the credentials document itself (local runs)
+	PageTokenSecretID   string
+	PageTokenKey        string
+	Limits              customer.Limits
+	LogLevel            slog.Level
+}
+
+// FromEnv reads the settings from the environment.
+func FromEnv() (Config, error) {
+	c := Config{
+		Table:               envOr(EnvTable, DefaultTable),
+		StatusIndex:         envOr(EnvStatusIndex, DefaultStatusIndex),
+		DynamoDBEndpoint:    os.Getenv(EnvDynamoDBEndpoint),
+		CredentialsSecretID: os.Getenv(EnvCredentialsSecretID),
+		Credentials:         os.Getenv(EnvCredentials),
+		PageTokenSecretID:   os.Getenv(EnvPageTokenSecretID),
+		PageTokenKey:        os.Getenv(EnvPageTokenKey),
+		Limits:              customer.DefaultLimits,
+	}
+	var errs []error
+	for _, l := range []struct {
+		env string
+		to  *int64
+	}{{EnvMaxDevices, &c.Limits.MaxDevices}, {EnvMaxUsers, &c.Limits.MaxUsers}, {EnvMaxDataPoints, &c.Limits.MaxDataPoints}} {
+		if v := os.Getenv(l.env); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a whole number of at least 0", l.env, v))
+			}
+			*l.to = n
+		}
+	}
+	if v := os.Getenv(EnvLogLevel); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want DEBUG, INFO, WARN or ERROR", EnvLogLevel, v))
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// Deps are the dependencies the handlers take.
+type Deps struct {
+	DynamoDB   *dynamodb.Client
+	Store      *store.Store
+	Verifier   *hmacauth.Verifier
+	PageTokens *pagetoken.Codec
+	Limits     customer.Limits
+	Log        *slog.Logger
+}
+
+// NewLogger returns the JSON logger every function logs with.
+func NewLogger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+}
+
+// New builds the dependencies. Nothing here waits on the network: secrets
+// are fetched on first use (the credentials start loading in the background).
+func New(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
+	awsCfg, err := loadAWS(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if c.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
+			// Local implementations do not all send DynamoDB's CRC32 header.
+			o.DisableValidateResponseChecksum = true
+		}
+	})
+	var sm *secretsmanager.Client
+	if c.CredentialsSecretID != "" || c.PageTokenSecretID != "" {
+		sm = secretsmanager.NewFromConfig(awsCfg)
+	}
+
+	var creds hmacauth.CredentialSource
+	switch {
+	case c.CredentialsSecretID != "":
+		cache := secrets.NewCache("credentials", secrets.FromSecretsManager(sm, c.CredentialsSecretID),
+			hmacauth.ParseCredentials, secrets.DefaultTTL, log)
+		go cache.Get(ctx) // warm it while the first request is on its way
+		creds = cache
+	case c.Credentials != "":
+		parsed, err := hmacauth.ParseCredentials([]byte(c.Credentials))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvCredentials, err)
+		}
+		creds = parsed
+	default:
+		return nil, fmt.Errorf("no service credentials: set %s or %s", EnvCredentialsSecretID, EnvCredentials)
+	}
+
+	var key pagetoken.KeySource
+	switch {
+	case c.PageTokenSecretID != "":
+		key = secrets.NewCache("page token key", secrets.FromSecretsManager(sm, c.PageTokenSecretID),
+			func(b []byte) ([]byte, error) { return b, nil }, secrets.DefaultTTL, log)
+	case c.PageTokenKey != "":
+		key = pagetoken.StaticKey(c.PageTokenKey)
+	default:
+		// Tokens then last as long as this process, which suits a local run.
+		random := make([]byte, 32)
+		rand.Read(random)
+		key = pagetoken.StaticKey(random)
+	}
+
+	return &Deps{
+		DynamoDB:   db,
+		Store:      store.New(db, c.Table, c.StatusIndex),
+		Verifier:   hmacauth.NewVerifier(creds, nil),
+		PageTokens: pagetoken.New(key),
+		Limits:     c.Limits,
+		Log:        log,
+	}, nil
+}
+
+// Per-attempt timeout and retries: three attempts with backoff end well
+// inside the functions' few-second timeout, leaving time to answer 503.
+const (
+	attemptTimeout = 1500 * time.Millisecond
+	maxAttempts    = 3
+	maxBackoff     = 200 * time.Millisecond
+)
+
+func loadAWS(ctx context.Context, c Config) (aws.Config, error) {
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(attemptTimeout)),
+		awsconfig.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = maxAttempts
+				o.MaxBackoff = maxBackoff
+			})
+		}),
+	}
+	if c.DynamoDBEndpoint != "" {
+		// A local endpoint checks no signature; do not go looking for AWS
+		// credentials or a region the developer may not have.
+		if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+			opts = append(opts, awsconfig.WithRegion("us-east-1"))
+		}
+		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+			opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+		}
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// Load reads the environment and builds the dependencies: what every
+// function's main does once at cold start.
+func Load(ctx context.Context) (*Deps, error) {
+	c, err := FromEnv()
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return New(ctx, c, NewLogger(c.LogLevel))
+}

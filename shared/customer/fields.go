@@ -1,0 +1,208 @@
+// Package customer holds the customer's fields and every rule about them,
+// written once: the strict JSON decoding of request bodies, each field's
+// validation, merging an update into a stored customer, and rendering a
+// customer as JSON. The storage package maps the same fields to DynamoDB.
+package customer
+
+import (
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	_ "time/tzdata" // IANA names must resolve on a Lambda image with no zoneinfo
+	"unicode/utf8"
+)
+
+// Kind is a leaf field's JSON type.
+type Kind uint8
+
+// The kinds of leaf.
+const (
+	KindString Kind = iota
+	KindInteger
+	KindNumber
+	KindBoolean
+)
+
+// Field is one leaf of the customer document.
+type Field struct {
+	Path     string   // dot path, as in error reports and "changes"
+	Segments []string // Path split at dots
+	Kind     Kind
+	Required bool               // POST must set it; PUT may not null it
+	Trim     bool               // stored without surrounding white space
+	check    func(Value) string // "" when valid, else the message
+}
+
+// Index names a field by its position in Fields.
+type Index int
+
+// Positions in Fields, which follows the contract's field table: that order
+// is the order of "changes" and of rendered JSON.
+const (
+	CustomerID Index = iota
+	CustomerName
+	Description
+	Email
+	Phone
+	Street
+	City
+	AddressState
+	Country
+	PostalCode
+	Industry
+	Sector
+	Timezone
+	DataRetentionDays
+	AlertFrequency
+	ReportingEnabled
+	Latitude
+	Longitude
+	Status
+	numFields
+)
+
+// Statuses a customer can have.
+var Statuses = []string{"ACTIVE", "INACTIVE", "SUSPENDED"}
+
+var alertFrequencies = []string{"immediate", "hourly", "daily", "weekly"}
+
+// IDPattern is the customer id rule.
+var IDPattern = regexp.MustCompile(`^FST-[0-9]{8,14}-[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// Fields lists every leaf, in the contract's order.
+var Fields = [numFields]Field{
+	CustomerID:        leaf("customerId", KindString, true, checkID),
+	CustomerName:      trimmed(leaf("customerName", KindString, true, checkName)),
+	Description:       leaf("description", KindString, false, maxChars(2000)),
+	Email:             leaf("contactInfo.email", KindString, true, checkEmail),
+	Phone:             leaf("contactInfo.phone", KindString, false, checkPhone),
+	Street:            leaf("contactInfo.address.street", KindString, false, maxChars(256)),
+	City:              leaf("contactInfo.address.city", KindString, false, maxChars(256)),
+	AddressState:      leaf("contactInfo.address.state", KindString, false, maxChars(256)),
+	Country:           leaf("contactInfo.address.country", KindString, false, maxChars(256)),
+	PostalCode:        leaf("contactInfo.address.postalCode", KindString, false, maxChars(256)),
+	Industry:          leaf("businessInfo.industry", KindString, false, maxChars(256)),
+	Sector:            leaf("businessInfo.sector", KindString, false, maxChars(256)),
+	Timezone:          leaf("businessInfo.timezone", KindString, false, checkTimezone),
+	DataRetentionDays: leaf("settings.dataRetentionDays", KindInteger, false, intRange(1, 36500)),
+	AlertFrequency:    leaf("settings.alertFrequency", KindString, false, oneOf(alertFrequencies)),
+	ReportingEnabled:  leaf("settings.reportingEnabled", KindBoolean, false, nil),
+	Latitude:          leaf("location.latitude", KindNumber, false, numRange(-90, 90)),
+	Longitude:         leaf("location.longitude", KindNumber, false, numRange(-180, 180)),
+	Status:            leaf("status", KindString, true, oneOf(Statuses)),
+}
+
+func leaf(path string, kind Kind, required bool, check func(Value) string) Field {
+	return Field{Path: path, Segments: strings.Split(path, "."), Kind: kind, Required: required, check: check}
+}
+
+func trimmed(f Field) Field {
+	f.Trim = true
+	return f
+}
+
+// Objects lists the dot paths of the nested objects, parents first. Storage
+// keeps each of them present so that every leaf path can be set directly.
+var Objects = []string{"contactInfo", "contactInfo.address", "businessInfo", "settings", "location"}
+
+// ValidID reports whether id follows the customer id rule.
+func ValidID(id string) bool { return IDPattern.MatchString(id) }
+
+func checkID(v Value) string {
+	if !ValidID(v.Str) {
+		return "must match " + IDPattern.String()
+	}
+	return ""
+}
+
+func checkName(v Value) string {
+	if n := utf8.RuneCountInString(strings.TrimSpace(v.Str)); n < 1 || n > 256 {
+		return "must be 1 to 256 characters after trimming"
+	}
+	return ""
+}
+
+func maxChars(n int) func(Value) string {
+	return func(v Value) string {
+		if utf8.RuneCountInString(v.Str) > n {
+			return fmt.Sprintf("must be at most %d characters", n)
+		}
+		return ""
+	}
+}
+
+func checkEmail(v Value) string {
+	const msg = "must be a valid e-mail address (local@domain, no display name), at most 254 characters"
+	if len(v.Str) > 254 {
+		return msg
+	}
+	addr, err := mail.ParseAddress(v.Str)
+	if err != nil || addr.Name != "" || addr.Address != v.Str {
+		return msg
+	}
+	return ""
+}
+
+func checkPhone(v Value) string {
+	const msg = "must be an optional leading '+' then digits, spaces, '-', '.', '(' or ')', with 7 to 15 digits"
+	s := strings.TrimPrefix(v.Str, "+")
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return msg
+		}
+	}
+	if digits < 7 || digits > 15 {
+		return msg
+	}
+	return ""
+}
+
+func checkTimezone(v Value) string {
+	const msg = "must be an IANA time zone name, such as America/Chicago"
+	if v.Str == "" || v.Str == "Local" {
+		return msg
+	}
+	if _, err := time.LoadLocation(v.Str); err != nil {
+		return msg
+	}
+	return ""
+}
+
+func oneOf(allowed []string) func(Value) string {
+	msg := "must be one of " + strings.Join(allowed, ", ")
+	return func(v Value) string {
+		for _, a := range allowed {
+			if v.Str == a {
+				return ""
+			}
+		}
+		return msg
+	}
+}
+
+func intRange(lo, hi int64) func(Value) string {
+	msg := fmt.Sprintf("must be an integer from %d to %d", lo, hi)
+	return func(v Value) string {
+		if v.Int < lo || v.Int > hi {
+			return msg
+		}
+		return ""
+	}
+}
+
+func numRange(lo, hi float64) func(Value) string {
+	msg := fmt.Sprintf("must be a number from %g to %g", lo, hi)
+	return func(v Value) string {
+		if v.Num < lo || v.Num > hi {
+			return msg
+		}
+		return ""
+	}
+}

@@ -1,0 +1,271 @@
+// Package httpapi is the HTTP plumbing every endpoint shares: routing with
+// API Gateway's 404, request ids, XCLOUD-HMAC-SHA256 checks, body limits,
+// JSON responses and errors, and one log line per request.
+package httpapi
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
+	"github.com/xcloud/customers/shared/apierror"
+	"github.com/xcloud/customers/shared/hmacauth"
+)
+
+// MaxBody is the largest request body the API accepts.
+const MaxBody = 64 << 10
+
+// maxRead bounds how much of a larger body is read to check its Content-MD5:
+// API Gateway's own payload limit.
+const maxRead = 10 << 20
+
+// Header names the API sets.
+const (
+	HeaderRequestID  = "X-Request-Id"
+	HeaderRetryAfter = "Retry-After"
+)
+
+// Verifier checks a request's signature and scope.
+type Verifier interface {
+	Verify(ctx context.Context, r *http.Request, scope hmacauth.Scope) (string, error)
+}
+
+// Endpoint is one route of the API.
+type Endpoint struct {
+	// Pattern is the route as a ServeMux pattern, "METHOD /path/{var}"; it
+	// must equal the route of the function in template.yaml.
+	Pattern string
+	Scope   hmacauth.Scope
+	// Body marks POST and PUT: Content-MD5, media type and size are checked
+	// and the body is handed to Serve.
+	Body bool
+	// Serve handles a request that passed every check. It writes the
+	// success response itself and returns any error to be answered.
+	Serve func(w http.ResponseWriter, r *http.Request, body []byte) error
+}
+
+// New returns the handler of one endpoint: it serves e.Pattern and answers
+// every other route as API Gateway does.
+func New(e Endpoint, auth Verifier, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(e.Pattern, &endpoint{Endpoint: e, auth: auth})
+	mux.HandleFunc("/", notFound)
+	return &logged{next: mux, log: log}
+}
+
+// notFound is API Gateway's answer to a route it does not know.
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusNotFound)
+	io.WriteString(w, `{"message":"Not Found"}`)
+}
+
+type endpoint struct {
+	Endpoint
+	auth Verifier
+}
+
+func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := w.(*recorder)
+	serviceID, err := e.auth.Verify(r.Context(), r, e.Scope)
+	rec.serviceID = serviceID
+	var body []byte
+	if err == nil && e.Body {
+		body, err = readBody(r)
+	}
+	if err == nil {
+		err = e.Serve(w, r, body)
+	}
+	if err != nil {
+		rec.err = err
+		WriteError(w, r, err)
+	}
+}
+
+// readBody runs the body checks after authentication, in the contract's
+// order: Content-MD5 present and well-formed, Content-MD5 matching, then
+// media type and size.
+func readBody(r *http.Request) ([]byte, error) {
+	want, err := hmacauth.ParseContentMD5(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	// Hash the whole body but keep only what could be accepted.
+	h := md5.New()
+	kept := &limitedBuffer{max: MaxBody + 1}
+	n, err := io.Copy(io.MultiWriter(h, kept), io.LimitReader(r.Body, maxRead+1))
+	if err != nil {
+		return nil, apierror.New(http.StatusBadRequest, apierror.CodeInvalidJSON, "The body could not be read")
+	}
+	if n > maxRead {
+		return nil, tooLarge()
+	}
+	var got [md5.Size]byte
+	h.Sum(got[:0])
+	if err := hmacauth.CheckContentMD5(want, got); err != nil {
+		return nil, err
+	}
+	if !isJSON(r.Header.Values("Content-Type")) {
+		return nil, apierror.New(http.StatusUnsupportedMediaType, apierror.CodeUnsupportedMediaType,
+			"The body must be application/json (charset=utf-8 is allowed)")
+	}
+	if n > MaxBody {
+		return nil, tooLarge()
+	}
+	return kept.buf, nil
+}
+
+func tooLarge() error {
+	return apierror.New(http.StatusRequestEntityTooLarge, apierror.CodePayloadTooLarge, "The body must be at most 65536 bytes")
+}
+
+type limitedBuffer struct {
+	buf []byte
+	max int
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if room := b.max - len(b.buf); room > 0 {
+		b.buf = append(b.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// isJSON accepts exactly one Content-Type of application/json, with at most
+// a charset parameter of utf-8.
+func isJSON(values []string) bool {
+	if len(values) != 1 {
+		return false
+	}
+	mt, params, err := mime.ParseMediaType(values[0])
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return false
+		}
+	}
+	return true
+}
+
+// WriteJSON writes a JSON response; HEAD responses get no body.
+func WriteJSON(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+type errorBody struct {
+	Error      string                `json:"error"`
+	Message    string                `json:"message"`
+	RequestID  string                `json:"requestId"`
+	CustomerID string                `json:"customerId,omitempty"`
+	Fields     []apierror.FieldError `json:"fields,omitempty"`
+}
+
+// WriteError answers err: an *apierror.Error as it is, a dependency that is
+// unavailable as 503, anything else as a 500 that says nothing internal.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *apierror.Error
+	switch {
+	case errors.As(err, &e):
+	case errors.Is(err, apierror.ErrUnavailable):
+		e = apierror.Unavailable()
+	default:
+		e = apierror.Internal()
+	}
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set(HeaderRetryAfter, "1")
+	}
+	body, _ := json.Marshal(errorBody{
+		Error: e.Code, Message: e.Message, RequestID: w.Header().Get(HeaderRequestID),
+		CustomerID: e.CustomerID, Fields: e.Fields,
+	})
+	WriteJSON(w, r, e.Status, body)
+}
+
+// logged gives every request an id and logs one line about it.
+type logged struct {
+	next http.Handler
+	log  *slog.Logger
+}
+
+func (l *logged) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	id := requestID(r)
+	w.Header().Set(HeaderRequestID, id)
+	l.next.ServeHTTP(rec, r)
+
+	attrs := []slog.Attr{
+		slog.String("requestId", id),
+		slog.String("method", r.Method),
+		slog.String("route", r.Pattern),
+		slog.Int("status", rec.status),
+		slog.Float64("latencyMs", float64(time.Since(start).Microseconds())/1000),
+	}
+	if rec.serviceID != "" {
+		attrs = append(attrs, slog.String("serviceId", rec.serviceID))
+	}
+	level := slog.LevelInfo
+	var e *apierror.Error
+	if errors.As(rec.err, &e) {
+		attrs = append(attrs, slog.String("errorCode", e.Code))
+	} else if rec.err != nil {
+		// Internal detail goes to the log, never to the client.
+		level = slog.LevelError
+		attrs = append(attrs, slog.String("error", rec.err.Error()))
+	}
+	l.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+// requestID is API Gateway's request id, or a fresh one outside Lambda.
+func requestID(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && rc.RequestID != "" {
+		return rc.RequestID
+	}
+	return NewRequestID()
+}
+
+// NewRequestID returns a fresh random request id.
+func NewRequestID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// recorder remembers what the log line needs.
+type recorder struct {
+	http.ResponseWriter
+	status    int
+	serviceID string
+	err       error
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
