@@ -119,17 +119,11 @@ func NewLogger(level slog.Level) *slog.Logger {
 // New builds the dependencies. Nothing here waits on the network: secrets
 // are fetched on first use (the credentials start loading in the background).
 func New(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
-	awsCfg, err := loadAWS(ctx, c)
+	awsCfg, err := LoadAWS(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		if c.DynamoDBEndpoint != "" {
-			o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
-			// Local implementations do not all send DynamoDB's CRC32 header.
-			o.DisableValidateResponseChecksum = true
-		}
-	})
+	db := NewDynamoDB(awsCfg, c)
 	var sm *secretsmanager.Client
 	if c.CredentialsSecretID != "" || c.PageTokenSecretID != "" {
 		sm = secretsmanager.NewFromConfig(awsCfg)
@@ -184,7 +178,20 @@ const (
 	maxBackoff     = 200 * time.Millisecond
 )
 
-func loadAWS(ctx context.Context, c Config) (aws.Config, error) {
+// NewDynamoDB returns the DynamoDB client of c.
+func NewDynamoDB(awsCfg aws.Config, c Config) *dynamodb.Client {
+	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if c.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
+			// Local implementations do not all send DynamoDB's CRC32 header.
+			o.DisableValidateResponseChecksum = true
+		}
+	})
+}
+
+// LoadAWS returns the AWS configuration the clients share: bounded
+// attempts and retries, and for a local endpoint no hunt for credentials.
+func LoadAWS(ctx context.Context, c Config) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(attemptTimeout)),
 		awsconfig.WithRetryer(func() aws.Retryer {

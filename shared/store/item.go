@@ -87,6 +87,9 @@ func container(item map[string]types.AttributeValue, path string) (map[string]ty
 	return m, path[start:]
 }
 
+// null marks a cleared field (see Store.Update).
+var null types.AttributeValue = &types.AttributeValueMemberNULL{Value: true}
+
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
 func num(i int64) types.AttributeValue {
@@ -166,6 +169,9 @@ func lookup(item map[string]types.AttributeValue, segments []string) types.Attri
 		if av = m.Value[s]; av == nil {
 			return nil
 		}
+	}
+	if _, cleared := av.(*types.AttributeValueMemberNULL); cleared {
+		return nil
 	}
 	return av
 }

@@ -78,19 +78,23 @@ type Update struct {
 }
 
 // Update applies a partial document to customer id in one conditional
-// UpdateItem: Set leaves are set, Null leaves removed, the rest untouched, so
+// UpdateItem: Set leaves are set, Null leaves cleared, the rest untouched, so
 // concurrent updates of different leaves all survive. ifMatch, when not nil,
 // lists the versions the caller accepts (empty: none). The changes come from
 // the item as it was just before this write, returned by the write itself.
 func (s *Store) Update(ctx context.Context, id string, update customer.Document, ifMatch []int64, now time.Time) (*Update, error) {
 	ex := newExpression()
-	var sets, removes []string
+	var sets []string
 	for i, f := range customer.Fields {
 		switch update[i].State {
 		case customer.Set:
 			sets = append(sets, ex.path(f.Segments)+" = "+ex.value(attributeValue(update[i].Value)))
 		case customer.Null:
-			removes = append(removes, ex.path(f.Segments))
+			// A cleared field is stored as DynamoDB's NULL, read back as
+			// absent, rather than REMOVEd: minidyn, which local runs and
+			// tests use, mishandles REMOVE (a top-level attribute stays, a
+			// nested one corrupts its map). Real DynamoDB does either.
+			sets = append(sets, ex.path(f.Segments)+" = "+ex.value(null))
 		}
 	}
 	if update[customer.Status].State == customer.Set {
@@ -101,9 +105,6 @@ func (s *Store) Update(ctx context.Context, id string, update customer.Document,
 		ex.name(attrUpdatedAt)+" = "+ex.value(str(customer.Timestamp(now))),
 		ver+" = "+ver+" + "+ex.value(num(1)))
 	expr := "SET " + strings.Join(sets, ", ")
-	if len(removes) > 0 {
-		expr += " REMOVE " + strings.Join(removes, ", ")
-	}
 	cond := "attribute_exists(" + ex.name(attrID) + ")"
 	if ifMatch != nil {
 		if len(ifMatch) == 0 {

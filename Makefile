@@ -1,0 +1,44 @@
+# XCloud customers API. A newcomer needs two targets: `make run` and `make test`.
+
+GO       ?= go
+PORT     ?= 3000
+FUNCTIONS = RegisterFunction UpdateFunction GetFunction ListFunction ExistsFunction
+BUILD_DIR = build
+
+# Each function's main package, by its logical id in template.yaml.
+PKG_RegisterFunction = ./functions/register/bootstrap
+PKG_UpdateFunction   = ./functions/update/bootstrap
+PKG_GetFunction      = ./functions/get/bootstrap
+PKG_ListFunction     = ./functions/list/bootstrap
+PKG_ExistsFunction   = ./functions/exists/bootstrap
+
+# How Lambda (provided.al2023, arm64) binaries are built.
+LAMBDA_ENV   = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
+LAMBDA_FLAGS = -tags lambda.norpc -trimpath -ldflags "-s -w"
+
+.PHONY: run test vet unit lint-template build $(addprefix build-,$(FUNCTIONS))
+
+## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
+run:
+	PORT=$(PORT) $(GO) run ./cmd/xcloud-local
+
+## test: vet, the race-enabled test suite, and cfn-lint on the template
+test: vet unit lint-template
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+lint-template:
+	cfn-lint template.yaml
+
+## build: the five arm64 bootstrap binaries, in build/<LogicalId>/
+build:
+	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(BUILD_DIR)/$$f || exit 1; done
+
+# sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
+$(addprefix build-,$(FUNCTIONS)):
+	mkdir -p $(ARTIFACTS_DIR)
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap $(PKG_$(@:build-%=%))

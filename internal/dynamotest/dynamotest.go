@@ -1,0 +1,124 @@
+// Package dynamotest gives tests a DynamoDB: the one at $DYNAMODB_ENDPOINT
+// when set (dynalite, moto, DynamoDB Local), else an embedded minidyn
+// server. Each call makes a fresh table, so tests never share data.
+package dynamotest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/store"
+)
+
+// DB is a DynamoDB with one fresh customers table.
+type DB struct {
+	Client   *dynamodb.Client
+	Endpoint string
+	Table    string
+	Index    string
+	// Embedded is the minidyn server, for fault injection; nil when the
+	// tests run against $DYNAMODB_ENDPOINT.
+	Embedded *miniserver.Server
+}
+
+// New starts (or connects to) a DynamoDB and creates a fresh table.
+func New(t testing.TB) *DB {
+	t.Helper()
+	db := &DB{Endpoint: os.Getenv(config.EnvDynamoDBEndpoint), Index: config.DefaultStatusIndex}
+	if db.Endpoint == "" {
+		db.Embedded = miniserver.NewServer()
+		srv := httptest.NewServer(db.Embedded)
+		t.Cleanup(srv.Close)
+		db.Endpoint = srv.URL
+	}
+	suffix := make([]byte, 6)
+	rand.Read(suffix)
+	db.Table = "test-customers-" + hex.EncodeToString(suffix)
+	cfg := config.Config{DynamoDBEndpoint: db.Endpoint, Table: db.Table, StatusIndex: db.Index}
+	awsCfg, err := config.LoadAWS(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Client = config.NewDynamoDB(awsCfg, cfg)
+	if err := store.CreateTable(context.Background(), db.Client, db.Table, db.Index); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db.Client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(db.Table)})
+	})
+	return db
+}
+
+// Config is the function configuration that uses this table.
+func (db *DB) Config() config.Config {
+	return config.Config{DynamoDBEndpoint: db.Endpoint, Table: db.Table, StatusIndex: db.Index}
+}
+
+// Snapshot returns every item of the table, as DynamoDB JSON, for checking
+// that a failed request changed nothing.
+func (db *DB) Snapshot(t testing.TB) map[string]string {
+	t.Helper()
+	items := map[string]string{}
+	var start map[string]types.AttributeValue
+	for {
+		out, err := db.Client.Scan(context.Background(), &dynamodb.ScanInput{
+			TableName: aws.String(db.Table), ExclusiveStartKey: start, ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, item := range out.Items {
+			id := item["customerId"].(*types.AttributeValueMemberS).Value
+			items[id] = render(item)
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return items
+		}
+		start = out.LastEvaluatedKey
+	}
+}
+
+// render prints an item deterministically (encoding/json sorts map keys).
+func render(item map[string]types.AttributeValue) string {
+	b, _ := json.Marshal(plain(&types.AttributeValueMemberM{Value: item}))
+	return string(b)
+}
+
+func plain(av types.AttributeValue) any {
+	switch v := av.(type) {
+	case *types.AttributeValueMemberM:
+		m := make(map[string]any, len(v.Value))
+		for k, e := range v.Value {
+			m[k] = plain(e)
+		}
+		return m
+	case *types.AttributeValueMemberL:
+		l := make([]any, len(v.Value))
+		for i, e := range v.Value {
+			l[i] = plain(e)
+		}
+		return l
+	case *types.AttributeValueMemberS:
+		return "S:" + v.Value
+	case *types.AttributeValueMemberN:
+		return "N:" + v.Value
+	case *types.AttributeValueMemberBOOL:
+		return v.Value
+	case *types.AttributeValueMemberNULL:
+		return nil
+	default:
+		return fmt.Sprintf("%T", av)
+	}
+}
