@@ -19,6 +19,7 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/store"
 )
 
@@ -63,7 +64,7 @@ func New(t testing.TB) *DB {
 
 // Config is the function configuration that uses this table.
 func (db *DB) Config() config.Config {
-	return config.Config{DynamoDBEndpoint: db.Endpoint, Table: db.Table, StatusIndex: db.Index}
+	return config.Config{DynamoDBEndpoint: db.Endpoint, Table: db.Table, StatusIndex: db.Index, Limits: customer.DefaultLimits}
 }
 
 // Snapshot returns every item of the table, as DynamoDB JSON, for checking

@@ -147,7 +147,8 @@ func (c *Customer) AppendJSON(b []byte) []byte {
 	for range open {
 		b = append(b, '}')
 	}
-	b = append(b, `,"limits":{"maxDevices":`...)
+	b = comma(b, &first) // no comma when no field is set
+	b = append(b, `"limits":{"maxDevices":`...)
 	b = strconv.AppendInt(b, c.Limits.MaxDevices, 10)
 	b = append(b, `,"maxUsers":`...)
 	b = strconv.AppendInt(b, c.Limits.MaxUsers, 10)

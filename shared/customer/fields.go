@@ -164,9 +164,16 @@ func checkPhone(v Value) string {
 	return ""
 }
 
+// tzName is the shape of every IANA zone name: components that start with
+// an upper-case letter, joined by single slashes. It keeps out names that
+// time.LoadLocation resolves only through a system zoneinfo directory
+// ("America//Chicago", "./UTC", "localtime", "posix/...", "right/..."), so the
+// same names are accepted with or without one.
+var tzName = regexp.MustCompile(`^[A-Z][A-Za-z0-9._+-]*(/[A-Z][A-Za-z0-9._+-]*)*$`)
+
 func checkTimezone(v Value) string {
 	const msg = "must be an IANA time zone name, such as America/Chicago"
-	if v.Str == "" || v.Str == "Local" {
+	if v.Str == "Local" || !tzName.MatchString(v.Str) {
 		return msg
 	}
 	if _, err := time.LoadLocation(v.Str); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 )
@@ -42,7 +43,8 @@ func ParseCredentials(data []byte) (Credentials, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("parse credentials document: %w", err)
 	}
-	if dec.More() {
+	// dec.More is false before a stray '}' or ']'; only EOF means nothing follows.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("parse credentials document: trailing data after the JSON object")
 	}
 	if c == nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xcloud/customers/shared/apierror"
@@ -66,10 +67,10 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, scope Scope) (st
 	case !signaturePattern.MatchString(signature):
 		return "", invalidAuth(HeaderSignature + " must be 64 lowercase hex digits")
 	}
-	contentMD5, okMD5, _ := single(r.Header, HeaderContentMD5)
-	if !okMD5 {
-		return "", apierror.New(http.StatusBadRequest, apierror.CodeInvalidContentMD5, "Content-MD5 is repeated")
-	}
+	// Content-MD5 is checked after the signature and the scope, in the
+	// contract's order. A repeated one is signed as payload 2.0 carries it:
+	// the values joined with commas.
+	contentMD5 := strings.Join(r.Header.Values(HeaderContentMD5), ",")
 
 	now := v.now()
 	ts, err := strconv.ParseInt(timestamp, 10, 64)
