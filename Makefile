@@ -20,7 +20,8 @@ LAMBDA_FLAGS = -tags lambda.norpc -trimpath -ldflags "-s -w"
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
-	PORT=$(PORT) $(GO) run ./cmd/xcloud-local
+	$(GO) build -o $(BUILD_DIR)/xcloud-local ./cmd/xcloud-local
+	PORT=$(PORT) ./$(BUILD_DIR)/xcloud-local
 
 ## test: vet, the race-enabled test suite, and cfn-lint on the template
 test: vet unit lint-template

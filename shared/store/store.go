@@ -151,9 +151,10 @@ func (s *Store) Update(ctx context.Context, id string, update customer.Document,
 	return &Update{Customer: &after, Changes: changes}, nil
 }
 
-// Get reads one customer; ErrNotFound when there is none.
+// Get reads one customer; ErrNotFound when there is none. The read is
+// strongly consistent, so a client sees its own writes and current ETags.
 func (s *Store) Get(ctx context.Context, id string) (*customer.Customer, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(id)})
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, classify(fmt.Sprintf("get customer %s", id), err)
 	}
@@ -260,7 +261,9 @@ func (s *Store) Missing(ctx context.Context, ids []string) ([]string, error) {
 		keys[i] = key(id)
 	}
 	request := map[string]types.KeysAndAttributes{s.table: {
-		Keys:                     keys,
+		Keys:           keys,
+		ConsistentRead: aws.Bool(true), // a customer just registered exists
+
 		ProjectionExpression:     aws.String("#id"),
 		ExpressionAttributeNames: map[string]string{"#id": attrID},
 	}}
