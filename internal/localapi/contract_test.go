@@ -65,11 +65,17 @@ func TestUnknownRoutesAreAPIGatewaysNotFound(t *testing.T) {
 		{method: http.MethodPost, path: base + "/" + cid(1), body: "{}"},
 		{method: http.MethodPatch, path: base, body: "{}"},
 		{method: http.MethodGet, path: base + "/" + cid(1) + "/extra"},
+		{method: http.MethodHead, path: base}, // no HEAD route here, though ServeMux would serve GET's
+		{method: http.MethodHead, path: base + "/"},
 	} {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
 			got := e.do(r)
-			if got.status != http.StatusNotFound || string(got.body) != `{"message":"Not Found"}` {
-				t.Errorf("got %d %s", got.status, got.body)
+			wantBody := `{"message":"Not Found"}`
+			if r.method == http.MethodHead {
+				wantBody = ""
+			}
+			if got.status != http.StatusNotFound || string(got.body) != wantBody || got.header.Get("X-Request-Id") == "" {
+				t.Errorf("got %d %v %s", got.status, got.header, got.body)
 			}
 		})
 	}

@@ -52,6 +52,10 @@ type route struct {
 }
 
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != rt.Method { // ServeMux lets a GET route serve HEAD too
+		gatewayError(w, http.StatusNotFound, "Not Found")
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPayload))
 	if err != nil {
 		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
@@ -134,8 +138,11 @@ func (rt *route) event(r *http.Request, body []byte) events.APIGatewayV2HTTPRequ
 	return ev
 }
 
+// gatewayError answers as API Gateway itself does, before any function; the
+// request id is there too, as on every response of the API.
 func gatewayError(w http.ResponseWriter, status int, message string) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set(httpapi.HeaderRequestID, httpapi.NewRequestID())
 	w.WriteHeader(status)
 	io.WriteString(w, `{"message":"`+message+`"}`)
 }

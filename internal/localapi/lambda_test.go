@@ -123,6 +123,9 @@ func TestFunctionsThroughTheLambdaAdapter(t *testing.T) {
 				t.Errorf("HEAD body %q", r.Body)
 			}
 		}},
+		{"a GET function does not serve HEAD", "GetFunction", "get.json", func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.RequestContext.HTTP.Method = http.MethodHead
+		}, 404, nil},
 		{"bad signature", "GetFunction", "get.json", func(ev *events.APIGatewayV2HTTPRequest) {
 			ev.Headers["x-xcloud-signature"] = strings.Repeat("0", 64)
 		}, 401, nil},

@@ -77,6 +77,11 @@ type endpoint struct {
 }
 
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// ServeMux lets a GET pattern serve HEAD too; API Gateway does not.
+	if method, _, _ := strings.Cut(e.Pattern, " "); r.Method != method {
+		notFound(w, r)
+		return
+	}
 	rec := w.(*recorder)
 	serviceID, err := e.auth.Verify(r.Context(), r, e.Scope)
 	rec.serviceID = serviceID
