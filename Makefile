@@ -16,7 +16,11 @@ PKG_ExistsFunction   = ./functions/exists/bootstrap
 LAMBDA_ENV   = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 LAMBDA_FLAGS = -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: run test vet unit lint-template build $(addprefix build-,$(FUNCTIONS))
+# Linters run from the Go module proxy at pinned versions.
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+ACTIONLINT  = github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
+
+.PHONY: run test vet unit lint lint-template build $(addprefix build-,$(FUNCTIONS))
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
@@ -34,6 +38,11 @@ unit:
 
 lint-template:
 	cfn-lint template.yaml
+
+## lint: go vet, staticcheck, cfn-lint, and actionlint on the CI workflow
+lint: vet lint-template
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 
 ## build: the five arm64 bootstrap binaries, in build/<LogicalId>/
 build:

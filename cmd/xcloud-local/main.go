@@ -37,7 +37,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	cfg, err := config.FromEnv()
+	cfg, err := config.FromEnv(config.Everything)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/xcloud/customers/shared/apierror"
+	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
@@ -20,6 +21,9 @@ import (
 // Gateway allows one variable name per path level, so the list of ids
 // arrives in {customerId}.
 const Pattern = "HEAD /xcloud/v1/customers/{customerId}"
+
+// Needs is the configuration this function reads.
+var Needs = config.Needs{}
 
 // HeaderMissingIDs lists the ids that do not exist, on a 404.
 const HeaderMissingIDs = "X-XCloud-Missing-Ids"

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/xcloud/customers/shared/apierror"
+	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
@@ -17,6 +18,9 @@ import (
 
 // Pattern is the route this function serves (as in template.yaml).
 const Pattern = "GET /xcloud/v1/customers/{customerId}"
+
+// Needs is the configuration this function reads.
+var Needs = config.Needs{}
 
 // Store reads customers.
 type Store interface {

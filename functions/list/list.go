@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/xcloud/customers/shared/apierror"
+	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
@@ -22,6 +23,9 @@ import (
 
 // Pattern is the route this function serves (as in template.yaml).
 const Pattern = "GET /xcloud/v1/customers"
+
+// Needs is the configuration this function reads.
+var Needs = config.Needs{StatusIndex: true, PageTokens: true}
 
 // Page sizes.
 const (

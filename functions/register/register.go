@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/xcloud/customers/shared/apierror"
+	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
@@ -23,6 +24,9 @@ import (
 
 // Pattern is the route this function serves (as in template.yaml).
 const Pattern = "POST /xcloud/v1/customers"
+
+// Needs is the configuration this function reads.
+var Needs = config.Needs{Limits: true}
 
 // Store creates customers.
 type Store interface {

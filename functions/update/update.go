@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xcloud/customers/shared/apierror"
+	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
@@ -21,6 +22,9 @@ import (
 
 // Pattern is the route this function serves (as in template.yaml).
 const Pattern = "PUT /xcloud/v1/customers/{customerId}"
+
+// Needs is the configuration this function reads.
+var Needs = config.Needs{}
 
 // Store updates customers.
 type Store interface {

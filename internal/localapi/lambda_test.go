@@ -53,7 +53,7 @@ func TestFunctionsThroughTheLambdaAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fns := localapi.Functions(deps)
+	fns := localapi.Handlers(deps)
 	invoke := func(t *testing.T, fn, fixture string, edit func(*events.APIGatewayV2HTTPRequest)) events.APIGatewayV2HTTPResponse {
 		t.Helper()
 		ev := loadEvent(t, fixture)

@@ -18,26 +18,21 @@ import (
 
 	miniserver "github.com/truora/minidyn/server"
 
-	"github.com/xcloud/customers/functions/exists"
-	"github.com/xcloud/customers/functions/get"
-	"github.com/xcloud/customers/functions/list"
-	"github.com/xcloud/customers/functions/register"
-	"github.com/xcloud/customers/functions/update"
+	"github.com/xcloud/customers/functions"
+
 	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/store"
 )
 
-// Functions builds each function's handler, by logical id in template.yaml,
-// wired as its Lambda main wires it.
-func Functions(d *config.Deps) map[string]http.Handler {
-	return map[string]http.Handler{
-		"RegisterFunction": register.New(d.Store, d.Verifier, d.Log, d.Limits, time.Now),
-		"UpdateFunction":   update.New(d.Store, d.Verifier, d.Log, time.Now),
-		"GetFunction":      get.New(d.Store, d.Verifier, d.Log),
-		"ListFunction":     list.New(d.Store, d.PageTokens, d.Verifier, d.Log),
-		"ExistsFunction":   exists.New(d.Store, d.Verifier, d.Log),
+// Handlers builds each function's handler, by logical id, wired as its
+// Lambda main wires it.
+func Handlers(d *config.Deps) map[string]http.Handler {
+	hs := make(map[string]http.Handler, len(functions.All))
+	for _, f := range functions.All {
+		hs[f.ID] = f.New(d)
 	}
+	return hs
 }
 
 // LocalServiceID names the credential made for a local run.
@@ -97,7 +92,7 @@ func New(ctx context.Context, template string, cfg config.Config, log *slog.Logg
 		api.Close()
 		return nil, err
 	}
-	if api.Handler, err = NewGateway(routes, Functions(deps)); err != nil {
+	if api.Handler, err = NewGateway(routes, Handlers(deps)); err != nil {
 		api.Close()
 		return nil, err
 	}

@@ -61,8 +61,55 @@ type Config struct {
 	LogLevel            slog.Level
 }
 
-// FromEnv reads the settings from the environment.
-func FromEnv() (Config, error) {
+// Needs says which optional parts of the configuration a function uses, so
+// that it reads, and in Lambda requires, only its own variables.
+type Needs struct {
+	StatusIndex bool // lists customers by status
+	PageTokens  bool // seals and opens nextToken
+	Limits      bool // registers customers
+}
+
+// Everything is what the local API, serving every function, needs.
+var Everything = Needs{StatusIndex: true, PageTokens: true, Limits: true}
+
+// Env lists the variables a deployed function with these needs reads: the
+// template must give it each of them.
+func (n Needs) Env() []string {
+	env := []string{EnvTable, EnvCredentialsSecretID, EnvLogLevel}
+	if n.StatusIndex {
+		env = append(env, EnvStatusIndex)
+	}
+	if n.PageTokens {
+		env = append(env, EnvPageTokenSecretID)
+	}
+	if n.Limits {
+		env = append(env, EnvMaxDevices, EnvMaxUsers, EnvMaxDataPoints)
+	}
+	return env
+}
+
+// localAlternative names the variable that stands in for a secret's id
+// where there is no Secrets Manager: sam local invoke, the local invoker.
+var localAlternative = map[string]string{
+	EnvCredentialsSecretID: EnvCredentials,
+	EnvPageTokenSecretID:   EnvPageTokenKey,
+}
+
+// inLambda reports whether this process is a Lambda function, where a
+// missing variable is a deployment mistake rather than a local default.
+func inLambda() bool { return os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" }
+
+// FromEnv reads the settings a function with needs n uses from the
+// environment. In Lambda every variable of n.Env() must be set.
+func FromEnv(n Needs) (Config, error) {
+	var errs []error
+	if inLambda() {
+		for _, name := range n.Env() {
+			if os.Getenv(name) == "" && os.Getenv(localAlternative[name]) == "" {
+				errs = append(errs, fmt.Errorf("%s is not set", name))
+			}
+		}
+	}
 	c := Config{
 		Table:               envOr(EnvTable, DefaultTable),
 		StatusIndex:         envOr(EnvStatusIndex, DefaultStatusIndex),
@@ -73,7 +120,6 @@ func FromEnv() (Config, error) {
 		PageTokenKey:        os.Getenv(EnvPageTokenKey),
 		Limits:              customer.DefaultLimits,
 	}
-	var errs []error
 	for _, l := range []struct {
 		env string
 		to  *int64
@@ -220,8 +266,8 @@ func LoadAWS(ctx context.Context, c Config) (aws.Config, error) {
 
 // Load reads the environment and builds the dependencies: what every
 // function's main does once at cold start.
-func Load(ctx context.Context) (*Deps, error) {
-	c, err := FromEnv()
+func Load(ctx context.Context, n Needs) (*Deps, error) {
+	c, err := FromEnv(n)
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	d, err := config.Load(context.Background())
+	d, err := config.Load(context.Background(), exists.Needs)
 	if err != nil {
 		slog.Error("cold start failed", "error", err.Error())
 		os.Exit(1)

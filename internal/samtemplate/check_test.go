@@ -1,0 +1,89 @@
+package samtemplate_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xcloud/customers/functions"
+	"github.com/xcloud/customers/internal/samtemplate"
+)
+
+const root = "../.."
+
+func code() []samtemplate.Code {
+	var cs []samtemplate.Code
+	for _, f := range functions.All {
+		cs = append(cs, samtemplate.Code{ID: f.ID, Main: f.Main, Pattern: f.Pattern, Env: f.Needs.Env()})
+	}
+	return cs
+}
+
+func TestTemplateMatchesCode(t *testing.T) {
+	fns, err := samtemplate.Read(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fns) != len(functions.All) {
+		t.Errorf("template has %d functions, code %d", len(fns), len(functions.All))
+	}
+	for _, err := range samtemplate.Check(fns, code(), root) {
+		t.Error(err)
+	}
+}
+
+// The check must fail on each kind of drift: a changed route, a wildcard
+// grant, a missing variable, missing or broken code.
+func TestCheckCatchesDrift(t *testing.T) {
+	original, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		old, new  string // template edit
+		editCode  func([]samtemplate.Code)
+		wantError string
+	}{
+		{name: "route path", old: "Path: /xcloud/v1/customers\n", new: "Path: /xcloud/v1/customer\n", wantError: "the template routes"},
+		{name: "route method", old: "Method: HEAD", new: "Method: GET", wantError: "the template routes"},
+		{name: "wildcard action", old: "dynamodb:PutItem", new: "dynamodb:*", wantError: `grants "dynamodb:*"`},
+		{name: "wildcard resource", old: "Resource: !GetAtt CustomersTable.Arn", new: "Resource: \"*\"", wantError: `grants "*"`},
+		{name: "missing variable", old: "LIMIT_MAX_USERS:", new: "LIMIT_MAX_USERZ:", wantError: "reads LIMIT_MAX_USERS"},
+		{name: "missing global variable", old: "TABLE_NAME:", new: "TABLE:", wantError: "reads TABLE_NAME"},
+		{name: "code folder missing", editCode: func(cs []samtemplate.Code) { cs[0].Main = "./functions/nowhere/bootstrap" }, wantError: "code folder"},
+		{name: "code does not build", editCode: func(cs []samtemplate.Code) { cs[1].Main = "./internal/samtemplate/testdata/broken" }, wantError: "does not build"},
+		{name: "function missing from the code", editCode: func(cs []samtemplate.Code) { cs[2].ID = "OtherFunction" }, wantError: "in the template but not in the code"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			text := string(original)
+			if c.old != "" {
+				if !strings.Contains(text, c.old) {
+					t.Fatalf("template has no %q to edit", c.old)
+				}
+				text = strings.Replace(text, c.old, c.new, 1)
+			}
+			path := filepath.Join(t.TempDir(), "template.yaml")
+			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			fns, err := samtemplate.Read(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs := code()
+			if c.editCode != nil {
+				c.editCode(cs)
+			}
+			errs := samtemplate.Check(fns, cs, root)
+			var msgs []string
+			for _, e := range errs {
+				msgs = append(msgs, e.Error())
+			}
+			if !strings.Contains(strings.Join(msgs, "\n"), c.wantError) {
+				t.Errorf("check found %q, want an error containing %q", msgs, c.wantError)
+			}
+		})
+	}
+}

@@ -1,0 +1,4 @@
+// Package main does not build, on purpose: the template check must say so.
+package main
+
+func main() { undefined() }
