@@ -20,7 +20,7 @@ LAMBDA_FLAGS = -tags lambda.norpc -trimpath -ldflags "-s -w"
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ACTIONLINT  = github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
 
-.PHONY: run test vet unit lint lint-template build $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test vet unit lint lint-template events invoke build $(addprefix build-,$(FUNCTIONS))
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
@@ -43,6 +43,17 @@ lint-template:
 lint: vet lint-template
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
+
+## events: re-sign the event fixtures of events/ as the local credential, now
+events:
+	$(GO) run ./cmd/xcloud-events
+
+## invoke: run a built function under the Lambda Runtime API with an event, no Docker
+##   make invoke FUNCTION=RegisterFunction EVENT=events/register.json
+##   (EVENT may list several events; FUNCTION defaults to the manifest's)
+invoke:
+	@test -n "$(EVENT)" || { echo "usage: make invoke [FUNCTION=LogicalId] EVENT=events/<file>.json" >&2; exit 2; }
+	$(GO) run ./cmd/xcloud-invoke $(if $(FUNCTION),-function $(FUNCTION)) $(EVENT)
 
 ## build: the five arm64 bootstrap binaries, in build/<LogicalId>/
 build:

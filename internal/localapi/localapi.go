@@ -67,7 +67,7 @@ func New(ctx context.Context, template string, cfg config.Config, log *slog.Logg
 	}
 	api := &API{}
 	if cfg.DynamoDBEndpoint == "" {
-		url, srv, stop, err := startDynamoDB()
+		url, srv, stop, err := StartDynamoDB()
 		if err != nil {
 			return nil, err
 		}
@@ -99,8 +99,9 @@ func New(ctx context.Context, template string, cfg config.Config, log *slog.Logg
 	return api, nil
 }
 
-// startDynamoDB serves minidyn on a free loopback port.
-func startDynamoDB() (string, *miniserver.Server, func(), error) {
+// StartDynamoDB serves the embedded DynamoDB (minidyn) on a free loopback
+// port and returns its URL, the server (for fault injection) and a stop.
+func StartDynamoDB() (string, *miniserver.Server, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("start embedded DynamoDB: %w", err)

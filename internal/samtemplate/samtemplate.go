@@ -35,8 +35,9 @@ type Function struct {
 	Runtime     string
 	Handler     string
 	Routes      []Route
-	// Env holds the environment; a value that is an intrinsic function is
-	// written as "!Ref X", "!GetAtt X.Y", "!If [...]" or "!Sub ...".
+	// Env holds the environment. A Ref to a parameter gives its default,
+	// as sam local does; any other intrinsic function stays written as
+	// "!Ref X", "!GetAtt X.Y", "!If [...]" or "!Sub ...".
 	Env map[string]string
 	// Statements are the inline policy statements; ManagedPolicies are
 	// policies given by name or ARN.
@@ -61,6 +62,12 @@ func Read(path string) (map[string]*Function, error) {
 	}
 	tpl, _ := plain(doc.Content[0]).(map[string]any)
 	globals := dig(tpl, "Globals", "Function")
+	defaults := map[string]string{}
+	for name, p := range dig(tpl, "Parameters") {
+		if d, ok := p.(map[string]any)["Default"]; ok {
+			defaults["!Ref "+name] = fmt.Sprint(d)
+		}
+	}
 	resources, _ := tpl["Resources"].(map[string]any)
 	out := map[string]*Function{}
 	for id, r := range resources {
@@ -73,7 +80,11 @@ func Read(path string) (map[string]*Function, error) {
 		for _, vars := range []any{dig(globals, "Environment", "Variables"), dig(props, "Environment", "Variables")} {
 			m, _ := vars.(map[string]any)
 			for k, v := range m {
-				fn.Env[k] = fmt.Sprint(v)
+				value := fmt.Sprint(v)
+				if d, ok := defaults[value]; ok {
+					value = d
+				}
+				fn.Env[k] = value
 			}
 		}
 		fn.Runtime = firstString(props["Runtime"], globals["Runtime"])

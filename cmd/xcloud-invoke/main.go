@@ -1,0 +1,107 @@
+// Command xcloud-invoke invokes the real, built functions of template.yaml on
+// this machine, without Docker: `make invoke FUNCTION=RegisterFunction
+// EVENT=events/register.json`. Each event is re-signed as the local
+// credential of events/env.json before it is sent. Several events go to one
+// warm function, in order. Storage is an embedded in-memory DynamoDB unless
+// DYNAMODB_ENDPOINT is set.
+//
+//	xcloud-invoke [-function LogicalId] EVENT...
+//
+// It prints each response, reports init and invocation durations on
+// stderr, and exits 1 when a function fails.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/xcloud/customers/internal/localapi"
+	"github.com/xcloud/customers/internal/localinvoke"
+	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/store"
+)
+
+func main() {
+	err := run()
+	var failed functionFailed
+	switch {
+	case errors.As(err, &failed):
+		fmt.Fprintln(os.Stderr, "xcloud-invoke:", err)
+		os.Exit(1)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "xcloud-invoke:", err)
+		os.Exit(2)
+	}
+}
+
+type functionFailed struct{ error }
+
+func run() error {
+	function := flag.String("function", "", "logical id of the function (default: the one events/manifest.json names for the event)")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: xcloud-invoke [-function LogicalId] EVENT...")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() == 0 {
+		flag.Usage()
+		return errors.New("no event given")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	endpoint, table := os.Getenv(config.EnvDynamoDBEndpoint), config.DefaultTable
+	if endpoint == "" {
+		url, _, stopDB, err := localapi.StartDynamoDB()
+		if err != nil {
+			return err
+		}
+		defer stopDB()
+		endpoint = url
+		fmt.Fprintln(os.Stderr, "storage: embedded in-memory DynamoDB, empty at start")
+	}
+	cfg := config.Config{DynamoDBEndpoint: endpoint, Table: table, StatusIndex: config.DefaultStatusIndex}
+	awsCfg, err := config.LoadAWS(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := store.CreateTable(ctx, config.NewDynamoDB(awsCfg, cfg), table, cfg.StatusIndex); err != nil {
+		return err
+	}
+
+	iv, err := localinvoke.New(localinvoke.Options{Root: ".", Endpoint: endpoint, Table: table, Logs: os.Stderr})
+	if err != nil {
+		return err
+	}
+	defer iv.Close()
+	for _, path := range flag.Args() {
+		id := *function
+		if id == "" {
+			f, ok := iv.Manifest().Find(path)
+			if !ok {
+				return fmt.Errorf("%s is not in events/manifest.json: give -function", path)
+			}
+			id = f.Function
+		}
+		inv, err := iv.Invoke(ctx, id, path)
+		if err != nil {
+			return functionFailed{err}
+		}
+		if inv.InitDuration > 0 {
+			fmt.Fprintf(os.Stderr, "%s: init %.1f ms\n", id, float64(inv.InitDuration.Microseconds())/1000)
+		}
+		if inv.Result.Error != nil {
+			return functionFailed{fmt.Errorf("%s %s: %w", id, path, inv.Result.Error)}
+		}
+		fmt.Fprintf(os.Stderr, "%s %s: status %d in %.1f ms\n", id, path, inv.Response.StatusCode,
+			float64(inv.Result.Duration.Microseconds())/1000)
+		out, _ := json.MarshalIndent(inv.Response, "", "  ")
+		fmt.Println(string(out))
+	}
+	return nil
+}

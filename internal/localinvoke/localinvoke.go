@@ -1,0 +1,183 @@
+// Package localinvoke invokes the real, built functions on this machine, the
+// way `sam local invoke` does but without Docker: it builds a function's
+// bootstrap for this host, starts it under the Lambda Runtime API with the
+// environment template.yaml gives it (overlaid with events/env.json, as
+// --env-vars does), re-signs the event, and returns the response.
+package localinvoke
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/xcloud/customers/functions"
+	"github.com/xcloud/customers/internal/fixtures"
+	"github.com/xcloud/customers/internal/lambdarun"
+	"github.com/xcloud/customers/internal/samtemplate"
+	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/hmacauth"
+)
+
+// Options configures an Invoker.
+type Options struct {
+	Root     string // the repository
+	Endpoint string // DynamoDB endpoint the functions use
+	Table    string // and their table there
+	Logs     io.Writer
+}
+
+// Invoker builds, starts and invokes functions; each function started once
+// stays warm for the next event.
+type Invoker struct {
+	opts      Options
+	template  map[string]*samtemplate.Function
+	localEnv  map[string]string
+	signer    hmacauth.Signer
+	manifest  *fixtures.Manifest
+	processes map[string]*lambdarun.Process
+}
+
+// New reads template.yaml and events/ under opts.Root.
+func New(opts Options) (*Invoker, error) {
+	root, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	opts.Root = root
+	tpl, err := samtemplate.Read(filepath.Join(opts.Root, "template.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(opts.Root, "events")
+	env, err := fixtures.LocalEnv(dir)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := fixtures.LocalSigner(env)
+	if err != nil {
+		return nil, err
+	}
+	m, err := fixtures.ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Logs == nil {
+		opts.Logs = io.Discard
+	}
+	return &Invoker{opts: opts, template: tpl, localEnv: env, signer: signer, manifest: m, processes: map[string]*lambdarun.Process{}}, nil
+}
+
+// Manifest is the fixtures' manifest.
+func (iv *Invoker) Manifest() *fixtures.Manifest { return iv.manifest }
+
+// Env is the environment of a function: the template's (parameters at their
+// defaults), then events/env.json, then the local DynamoDB. A value still
+// referring to an AWS resource ("!Ref ...") is left empty.
+func (iv *Invoker) Env(id string) ([]string, error) {
+	fn, ok := iv.template[id]
+	if !ok {
+		return nil, fmt.Errorf("template.yaml has no function %s", id)
+	}
+	env := map[string]string{}
+	for k, v := range fn.Env {
+		if strings.HasPrefix(v, "!") {
+			v = ""
+		}
+		env[k] = v
+	}
+	for k, v := range iv.localEnv {
+		env[k] = v
+	}
+	env[config.EnvDynamoDBEndpoint] = iv.opts.Endpoint
+	env[config.EnvTable] = iv.opts.Table
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Build compiles a function's bootstrap for this host, as the Makefile does
+// for Lambda but for this machine's OS and architecture.
+func (iv *Invoker) Build(ctx context.Context, id string) (string, error) {
+	f, ok := functions.ByID(id)
+	if !ok {
+		return "", fmt.Errorf("no function %s", id)
+	}
+	out := filepath.Join(iv.opts.Root, "build", "host", id, "bootstrap")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", out, f.Main)
+	cmd.Dir = iv.opts.Root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s: %v\n%s", id, err, b)
+	}
+	return out, nil
+}
+
+// Invocation is the outcome of invoking one event.
+type Invocation struct {
+	Response     events.APIGatewayV2HTTPResponse
+	Result       lambdarun.Result
+	InitDuration time.Duration // the cold start, when this invocation started the function
+}
+
+// Invoke re-signs the event at path and invokes function id with it,
+// building and starting the function first if it is not running.
+func (iv *Invoker) Invoke(ctx context.Context, id, path string) (*Invocation, error) {
+	ev, err := fixtures.ReadEvent(path)
+	if err != nil {
+		return nil, err
+	}
+	f, _ := iv.manifest.Find(path)
+	if err := ev.Resign(fixtures.SignerFor(f, iv.signer), time.Now()); err != nil {
+		return nil, fmt.Errorf("sign %s: %w", path, err)
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	inv := &Invocation{}
+	p, ok := iv.processes[id]
+	if !ok {
+		bin, err := iv.Build(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		env, err := iv.Env(id)
+		if err != nil {
+			return nil, err
+		}
+		p, err = lambdarun.Start(ctx, lambdarun.Options{Binary: bin, Function: id, Env: env, Stdout: iv.opts.Logs, Stderr: iv.opts.Logs})
+		if err != nil {
+			return nil, fmt.Errorf("start %s: %w", id, err)
+		}
+		iv.processes[id] = p
+		inv.InitDuration = p.InitDuration
+	}
+	if inv.Result, err = p.Invoke(ctx, payload); err != nil {
+		return nil, fmt.Errorf("invoke %s: %w", id, err)
+	}
+	if inv.Result.Error == nil {
+		if err := json.Unmarshal(inv.Result.Payload, &inv.Response); err != nil {
+			return nil, fmt.Errorf("%s answered %q, not a payload 2.0 response: %w", id, inv.Result.Payload, err)
+		}
+	}
+	return inv, nil
+}
+
+// Close stops every function started.
+func (iv *Invoker) Close() {
+	for _, p := range iv.processes {
+		p.Close()
+	}
+}
