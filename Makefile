@@ -20,21 +20,32 @@ LAMBDA_FLAGS = -tags lambda.norpc -trimpath -ldflags "-s -w"
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ACTIONLINT  = github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
 
-.PHONY: run test vet unit lint lint-template events invoke build $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test vet unit test-dynalite test-moto lint lint-template events invoke build $(addprefix build-,$(FUNCTIONS))
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
 	$(GO) build -o $(BUILD_DIR)/xcloud-local ./cmd/xcloud-local
 	PORT=$(PORT) ./$(BUILD_DIR)/xcloud-local
 
-## test: vet, the race-enabled test suite, and cfn-lint on the template
-test: vet unit lint-template
+# The packages whose tests use a DynamoDB (internal/dynamotest): they run
+# again against dynalite and moto, each started on 127.0.0.1 for the run.
+STORAGE_PKGS = ./shared/store/ ./internal/localapi/ ./internal/localinvoke/
+
+## test: vet, the race-enabled suite (embedded DynamoDB), the storage suite
+## against dynalite and moto, and cfn-lint on the template
+test: vet unit test-dynalite test-moto lint-template
 
 vet:
 	$(GO) vet ./...
 
 unit:
 	$(GO) test -race -count=1 ./...
+
+test-dynalite:
+	scripts/with-dynamodb.sh dynalite $(GO) test -race -count=1 $(STORAGE_PKGS)
+
+test-moto:
+	scripts/with-dynamodb.sh moto $(GO) test -race -count=1 $(STORAGE_PKGS)
 
 lint-template:
 	cfn-lint template.yaml

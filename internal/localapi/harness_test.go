@@ -94,7 +94,7 @@ type request struct {
 	method, path, query string
 	body                string
 	service, secret     string // default: writer
-	timestamp           int64  // default: now
+	skew                int64  // seconds added to the current time to sign with
 	unsigned            bool
 	contentType         *string           // default application/json on POST and PUT
 	header              map[string]string // set after signing ("" deletes)
@@ -127,9 +127,7 @@ func (e *env) do(r request) response {
 	if r.secret == "" {
 		r.secret = secret
 	}
-	if r.timestamp == 0 {
-		r.timestamp = time.Now().Unix()
-	}
+	timestamp := time.Now().Unix() + r.skew
 	target := e.srv.URL + r.path
 	if r.query != "" {
 		target += "?" + r.query
@@ -149,7 +147,7 @@ func (e *env) do(r request) response {
 		}
 	}
 	if !r.unsigned {
-		for k, v := range sign(r.method, r.path, r.query, []byte(r.body), r.service, r.secret, r.timestamp) {
+		for k, v := range sign(r.method, r.path, r.query, []byte(r.body), r.service, r.secret, timestamp) {
 			req.Header.Set(k, v)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
@@ -59,6 +60,10 @@ type Config struct {
 	PageTokenKey        string
 	Limits              customer.Limits
 	LogLevel            slog.Level
+	// AttemptTimeout bounds each attempt of an AWS call; zero means the
+	// default: 1 s against AWS, 10 s against a local endpoint, where a
+	// single-threaded test server may queue many concurrent requests.
+	AttemptTimeout time.Duration
 }
 
 // Needs says which optional parts of the configuration a function uses, so
@@ -216,12 +221,14 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
 	}, nil
 }
 
-// Per-attempt timeout and retries: three attempts with backoff end well
-// inside the functions' few-second timeout, leaving time to answer 503.
+// Per-attempt timeout and retries: three attempts of at most 1 s with
+// backoff of at most 200 ms end within 3.4 s, well inside the functions' 6 s
+// timeout, leaving time to answer 503.
 const (
-	attemptTimeout = 1500 * time.Millisecond
-	maxAttempts    = 3
-	maxBackoff     = 200 * time.Millisecond
+	awsAttemptTimeout   = time.Second
+	localAttemptTimeout = 10 * time.Second
+	maxAttempts         = 3
+	maxBackoff          = 200 * time.Millisecond
 )
 
 // NewDynamoDB returns the DynamoDB client of c.
@@ -238,8 +245,19 @@ func NewDynamoDB(awsCfg aws.Config, c Config) *dynamodb.Client {
 // LoadAWS returns the AWS configuration the clients share: bounded
 // attempts and retries, and for a local endpoint no hunt for credentials.
 func LoadAWS(ctx context.Context, c Config) (aws.Config, error) {
+	timeout := c.AttemptTimeout
+	if timeout == 0 {
+		timeout = awsAttemptTimeout
+		if c.DynamoDBEndpoint != "" {
+			timeout = localAttemptTimeout
+		}
+	}
 	opts := []func(*awsconfig.LoadOptions) error{
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(attemptTimeout)),
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(timeout)),
+		// The SDK's own warnings go to the JSON log like everything else.
+		awsconfig.WithLogger(logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) {
+			slog.Warn("aws sdk", "message", fmt.Sprintf(format, v...))
+		})),
 		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = maxAttempts
@@ -271,5 +289,7 @@ func Load(ctx context.Context, n Needs) (*Deps, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}
-	return New(ctx, c, NewLogger(c.LogLevel))
+	log := NewLogger(c.LogLevel)
+	slog.SetDefault(log) // the SDK's warnings go through the default logger
+	return New(ctx, c, log)
 }

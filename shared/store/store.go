@@ -54,21 +54,46 @@ func New(db DynamoDB, table, index string) *Store {
 }
 
 // Create stores a new customer; ErrExists when the id is taken.
+//
+// When the SDK retries a PutItem whose first attempt was applied but whose
+// answer was lost (a timeout, a dropped connection), the retry fails its own
+// condition. The stored item then carries this request's API key hashes,
+// which are random and unique, so Create recognises its own write and
+// succeeds instead of answering 409 to the customer it just registered.
 func (s *Store) Create(ctx context.Context, c *customer.Customer, keys APIKeyHashes) error {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(s.table),
-		Item:                     newItem(c, keys),
-		ConditionExpression:      aws.String("attribute_not_exists(#id)"),
-		ExpressionAttributeNames: map[string]string{"#id": attrID},
+		TableName:                           aws.String(s.table),
+		Item:                                newItem(c, keys),
+		ConditionExpression:                 aws.String("attribute_not_exists(#id)"),
+		ExpressionAttributeNames:            map[string]string{"#id": attrID},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
+		stored := ccf.Item
+		if len(stored) == 0 { // dynalite does not return it: read it
+			out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(c.ID()), ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				return classify(fmt.Sprintf("read customer %s after a failed create", c.ID()), err)
+			}
+			stored = out.Item
+		}
+		if primaryKeyHash(stored) == keys.Primary {
+			return nil
+		}
 		return ErrExists
 	}
 	if err != nil {
 		return classify(fmt.Sprintf("put customer %s", c.ID()), err)
 	}
 	return nil
+}
+
+func primaryKeyHash(item map[string]types.AttributeValue) string {
+	if s, ok := lookup(item, []string{attrAPIKeys, "primary"}).(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
 }
 
 // Update is the outcome of an update.
@@ -128,13 +153,7 @@ func (s *Store) Update(ctx context.Context, id string, update customer.Document,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		// With If-Match the condition also fails on another version; the
-		// item that failed it tells which. Without If-Match it can only be
-		// a missing customer.
-		if ifMatch != nil && len(ccf.Item) > 0 {
-			return nil, ErrPreconditionFailed
-		}
-		return nil, ErrNotFound
+		return nil, s.whyUpdateFailed(ctx, id, ifMatch, ccf)
 	}
 	if err != nil {
 		return nil, classify(fmt.Sprintf("update customer %s", id), err)
@@ -149,6 +168,31 @@ func (s *Store) Update(ctx context.Context, id string, update customer.Document,
 	after.Version = before.Version + 1
 	after.UpdatedAt = now
 	return &Update{Customer: &after, Changes: changes}, nil
+}
+
+// whyUpdateFailed tells a missing customer (404) from a version that does
+// not match If-Match (412) after the update's condition failed. Without
+// If-Match only a missing customer fails it. With If-Match, DynamoDB returns
+// the item that failed (ReturnValuesOnConditionCheckFailure): present means
+// another version. dynalite never returns it, so when it is absent a
+// consistent read settles it; on DynamoDB that read happens only for a
+// customer that is indeed missing, and never before a write.
+func (s *Store) whyUpdateFailed(ctx context.Context, id string, ifMatch []int64, ccf *types.ConditionalCheckFailedException) error {
+	if ifMatch == nil {
+		return ErrNotFound
+	}
+	if len(ccf.Item) > 0 {
+		return ErrPreconditionFailed
+	}
+	_, err := s.Get(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return ErrNotFound
+	case err != nil:
+		return err
+	default:
+		return ErrPreconditionFailed
+	}
 }
 
 // Get reads one customer; ErrNotFound when there is none. The read is

@@ -86,9 +86,27 @@ func TestCreateExistingIsRefusedAndChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := db.Snapshot(t)
-	err := s.Create(ctx, newCustomer(t, id(1), "SUSPENDED", `,"description":"other"`), keys)
+	otherKeys := store.APIKeyHashes{Primary: "other-p", Secondary: "other-s"}
+	err := s.Create(ctx, newCustomer(t, id(1), "SUSPENDED", `,"description":"other"`), otherKeys)
 	if !errors.Is(err, store.ErrExists) {
 		t.Fatalf("second create: got %v, want ErrExists", err)
+	}
+	if after := db.Snapshot(t); !maps.Equal(before, after) {
+		t.Errorf("table changed:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// An SDK retry of a create that was applied (its answer lost) meets its own
+// item: that is the same request succeeding, not a conflict.
+func TestCreateRetriedAfterALostAnswerSucceeds(t *testing.T) {
+	s, db := newStore(t)
+	c := newCustomer(t, id(1), "ACTIVE", "")
+	if err := s.Create(ctx, c, keys); err != nil {
+		t.Fatal(err)
+	}
+	before := db.Snapshot(t)
+	if err := s.Create(ctx, c, keys); err != nil {
+		t.Fatalf("the same create again: %v, want success", err)
 	}
 	if after := db.Snapshot(t); !maps.Equal(before, after) {
 		t.Errorf("table changed:\nbefore %v\nafter  %v", before, after)
