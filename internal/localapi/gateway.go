@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/xcloud/customers/shared/httpapi"
 )
@@ -23,20 +23,20 @@ var pathVariable = regexp.MustCompile(`\{([^}]+)\}`)
 
 // Gateway plays API Gateway's HTTP API for local runs: it matches each
 // request to a route, turns it into the payload 2.0 event API Gateway would
-// send, and hands that to the function through api-proxy, as in Lambda.
+// send, and hands that to the function as its Lambda main does.
 type Gateway struct {
 	mux *http.ServeMux
 }
 
 // NewGateway routes each route to its function's handler.
-func NewGateway(routes []Route, functions map[string]http.Handler) (*Gateway, error) {
+func NewGateway(routes []Route, functions map[string]http.Handler, log *slog.Logger) (*Gateway, error) {
 	mux := http.NewServeMux()
 	for _, r := range routes {
 		fn, ok := functions[r.Function]
 		if !ok {
 			return nil, errors.New("no handler for function " + r.Function)
 		}
-		mux.Handle(r.Pattern(), &route{Route: r, adapter: httpadapter.NewV2(fn)})
+		mux.Handle(r.Pattern(), &route{Route: r, invoke: httpapi.Lambda(fn, log)})
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		gatewayError(w, http.StatusNotFound, "Not Found")
@@ -48,7 +48,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.Serv
 
 type route struct {
 	Route
-	adapter *httpadapter.HandlerAdapterV2
+	invoke httpapi.LambdaHandler // the function, as lambda.Start runs it
 }
 
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +61,7 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 		return
 	}
-	resp, err := rt.adapter.ProxyWithContext(r.Context(), rt.event(r, body))
+	resp, err := rt.invoke(r.Context(), rt.event(r, body))
 	if err != nil {
 		gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
 		return

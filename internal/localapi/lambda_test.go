@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/xcloud/customers/internal/dynamotest"
 	"github.com/xcloud/customers/internal/localapi"
 	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/httpapi"
 )
 
 // loadEvent reads a payload 2.0 fixture of events/ and signs it afresh, as
@@ -60,7 +60,7 @@ func TestFunctionsThroughTheLambdaAdapter(t *testing.T) {
 		if edit != nil {
 			edit(&ev)
 		}
-		resp, err := httpadapter.NewV2(fns[fn]).ProxyWithContext(context.Background(), ev)
+		resp, err := httpapi.Lambda(fns[fn], deps.Log)(context.Background(), ev)
 		if err != nil {
 			t.Fatalf("%s: %v", fn, err)
 		}

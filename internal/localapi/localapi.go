@@ -92,7 +92,7 @@ func New(ctx context.Context, template string, cfg config.Config, log *slog.Logg
 		api.Close()
 		return nil, err
 	}
-	if api.Handler, err = NewGateway(routes, Handlers(deps)); err != nil {
+	if api.Handler, err = NewGateway(routes, Handlers(deps), log); err != nil {
 		api.Close()
 		return nil, err
 	}

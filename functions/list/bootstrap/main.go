@@ -7,10 +7,10 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/xcloud/customers/functions/list"
 	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/httpapi"
 )
 
 func main() {
@@ -19,5 +19,5 @@ func main() {
 		slog.Error("cold start failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(list.New(d.Store, d.PageTokens, d.Verifier, d.Log)).ProxyWithContext)
+	lambda.Start(httpapi.Lambda(list.New(d.Store, d.PageTokens, d.Verifier, d.Log), d.Log))
 }

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/xcloud/customers/functions/register"
 	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/httpapi"
 )
 
 func main() {
@@ -20,5 +20,5 @@ func main() {
 		slog.Error("cold start failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(register.New(d.Store, d.Verifier, d.Log, d.Limits, time.Now)).ProxyWithContext)
+	lambda.Start(httpapi.Lambda(register.New(d.Store, d.Verifier, d.Log, d.Limits, time.Now), d.Log))
 }
