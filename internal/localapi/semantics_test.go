@@ -278,22 +278,22 @@ func TestConcurrentWrites(t *testing.T) {
 		return out
 	}
 
-	t.Run("50 POSTs of one id", func(t *testing.T) {
-		rs := parallel(50, func(i int) request {
+	t.Run("100 POSTs of one id", func(t *testing.T) {
+		rs := parallel(100, func(i int) request {
 			return request{method: http.MethodPost, path: base, body: minimal(cid(1), []string{"ACTIVE", "SUSPENDED"}[i%2])}
 		})
-		if n := count(rs); n[201] != 1 || n[409] != 49 {
-			t.Errorf("statuses %v, want one 201 and 49 409", n)
+		if n := count(rs); n[201] != 1 || n[409] != 99 {
+			t.Errorf("statuses %v, want one 201 and 99 409", n)
 		}
 	})
 	t.Run("If-Match PUTs", func(t *testing.T) {
 		etag := e.do(request{method: http.MethodGet, path: base + "/" + cid(1)}).header.Get("ETag")
-		rs := parallel(30, func(i int) request {
+		rs := parallel(50, func(i int) request {
 			return request{method: http.MethodPut, path: base + "/" + cid(1), body: fmt.Sprintf(`{"description":"writer %d"}`, i),
 				header: map[string]string{"If-Match": etag}}
 		})
-		if n := count(rs); n[200] != 1 || n[412] != 29 {
-			t.Errorf("statuses %v, want one 200 and 29 412", n)
+		if n := count(rs); n[200] != 1 || n[412] != 49 {
+			t.Errorf("statuses %v, want one 200 and 49 412", n)
 		}
 	})
 	t.Run("PUTs of different fields", func(t *testing.T) {
@@ -315,4 +315,71 @@ func TestConcurrentWrites(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Paging while customers are registered and updated concurrently: no
+// customer appears twice, and every customer that existed before paging
+// began is seen.
+func TestPagingWhileWritingReturnsNoDuplicates(t *testing.T) {
+	e := newEnv(t)
+	var before []string
+	for n := range 30 {
+		e.register(cid(n), []string{"ACTIVE", "INACTIVE"}[n%2])
+		before = append(before, cid(n))
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for n := 100; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			e.do(request{method: http.MethodPost, path: base, body: minimal(cid(n), "ACTIVE")})
+			e.do(request{method: http.MethodPut, path: base + "/" + cid(n%30), body: `{"status":"ACTIVE"}`})
+		}
+	})
+	for _, status := range []string{"", "ACTIVE"} {
+		seen := map[string]int{}
+		for token := ""; ; {
+			q := "limit=7"
+			if status != "" {
+				q += "&status=" + status
+			}
+			if token != "" {
+				q += "&nextToken=" + token
+			}
+			r := e.do(request{method: http.MethodGet, path: base, query: q})
+			if r.status != http.StatusOK {
+				t.Fatalf("list: %d %s", r.status, r.body)
+			}
+			var p struct {
+				Customers []struct{ CustomerID string }
+				NextToken string
+			}
+			json.Unmarshal(r.body, &p)
+			for _, c := range p.Customers {
+				seen[c.CustomerID]++
+			}
+			if p.NextToken == "" {
+				break
+			}
+			token = p.NextToken
+		}
+		for id, n := range seen {
+			if n > 1 {
+				t.Errorf("status=%q: %s listed %d times", status, id, n)
+			}
+		}
+		if status == "" {
+			for _, id := range before {
+				if seen[id] != 1 {
+					t.Errorf("%s, there before paging began, listed %d times", id, seen[id])
+				}
+			}
+		}
+	}
+	close(stop)
+	wg.Wait()
 }

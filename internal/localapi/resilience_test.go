@@ -1,0 +1,188 @@
+package localapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xcloud/customers/internal/dynamotest"
+	"github.com/xcloud/customers/internal/faultproxy"
+	"github.com/xcloud/customers/internal/localapi"
+)
+
+// lambdaTimeout is the functions' timeout in template.yaml: every answer,
+// retries included, must come well before it.
+const lambdaTimeout = 6 * time.Second
+
+// newFaultyEnv is the local API on a DynamoDB reached through a fault proxy,
+// with short attempts so that slow answers time out quickly.
+func newFaultyEnv(t *testing.T) (*env, *faultproxy.Proxy) {
+	t.Helper()
+	db := dynamotest.New(t)
+	proxy, err := faultproxy.New(db.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	cfg := db.Config()
+	cfg.DynamoDBEndpoint = proxy.URL
+	cfg.AttemptTimeout = 300 * time.Millisecond
+	proxy.Delay = time.Second
+	cfg.Credentials = credentials
+	logs := &syncBuffer{}
+	api, err := localapi.New(context.Background(), "../../template.yaml", cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(api.Close)
+	srv := httptest.NewServer(api.Handler)
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, db: db, api: api, log: logs}, proxy
+}
+
+// Throttling, internal errors, slow answers and refused connections: the
+// SDK retries a bounded number of times, then the API answers 503 with
+// Retry-After, well inside the Lambda timeout, and nothing is written.
+func TestDynamoDBFaultsGive503AndWriteNothing(t *testing.T) {
+	e, proxy := newFaultyEnv(t)
+	e.register(cid(1), "ACTIVE")
+	requests := []request{
+		{method: http.MethodPost, path: base, body: minimal(cid(2), "ACTIVE")},
+		{method: http.MethodPut, path: base + "/" + cid(1), body: `{"customerName":"changed","status":"SUSPENDED"}`},
+		{method: http.MethodPut, path: base + "/" + cid(1), body: `{"description":"x"}`, header: map[string]string{"If-Match": `"1"`}},
+		{method: http.MethodGet, path: base + "/" + cid(1)},
+		{method: http.MethodGet, path: base},
+		{method: http.MethodGet, path: base, query: "status=ACTIVE"},
+		{method: http.MethodHead, path: base + "/" + cid(1) + "," + cid(2)},
+	}
+	for _, fault := range []struct {
+		name  string
+		set   func() error
+		tries int64 // DynamoDB requests per API request; 0: not countable
+	}{
+		{"throttling", func() error { proxy.Set(faultproxy.Throttle); return nil }, 3},
+		{"internal errors", func() error { proxy.Set(faultproxy.ServerError); return nil }, 3},
+		{"slow answers", func() error { proxy.Set(faultproxy.Slow); return nil }, 3},
+		{"refused connections", func() error { proxy.Set(faultproxy.None); return proxy.Refuse() }, 0},
+	} {
+		t.Run(fault.name, func(t *testing.T) {
+			e.t = t
+			before := e.db.Snapshot(t)
+			if err := fault.set(); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range requests {
+				start, sent := time.Now(), proxy.Requests()
+				got := e.do(r)
+				took := time.Since(start)
+				if got.status != http.StatusServiceUnavailable || got.header.Get("Retry-After") == "" {
+					t.Errorf("%s %s: %d %v %s, want 503 with Retry-After", r.method, r.path, got.status, got.header, got.body)
+				}
+				if r.method != http.MethodHead && !strings.Contains(string(got.body), `"error":"SERVICE_UNAVAILABLE"`) {
+					t.Errorf("%s %s: body %s", r.method, r.path, got.body)
+				}
+				if took > lambdaTimeout/2 {
+					t.Errorf("%s %s: answered after %s, not well inside the %s Lambda timeout", r.method, r.path, took, lambdaTimeout)
+				}
+				if n := proxy.Requests() - sent; fault.tries > 0 && n != fault.tries {
+					t.Errorf("%s %s: %d DynamoDB attempts, want %d (bounded retries)", r.method, r.path, n, fault.tries)
+				}
+			}
+			proxy.Set(faultproxy.None)
+			if fault.tries == 0 {
+				if err := proxy.Accept(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if fault.name == "slow answers" {
+				time.Sleep(proxy.Delay + 200*time.Millisecond) // any request passed on would land by now
+			}
+			if after := e.db.Snapshot(t); !maps.Equal(before, after) {
+				t.Errorf("stored data changed:\nbefore %v\nafter  %v", before, after)
+			}
+			// And the API is back to normal.
+			if got := e.do(request{method: http.MethodGet, path: base + "/" + cid(1)}); got.status != http.StatusOK {
+				t.Errorf("after the fault: %d %s", got.status, got.body)
+			}
+		})
+	}
+	e.t = t
+	if logs := e.log.String(); strings.Contains(logs, secret) || strings.Contains(logs, "a@example.com") {
+		t.Error("a secret or an e-mail address reached the log")
+	}
+}
+
+// fakeSecretsManager answers GetSecretValue with a secret, or fails while
+// down is set.
+func fakeSecretsManager(t *testing.T, value string, down *atomic.Bool) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" {
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"__type":"InvalidRequestException","message":"unexpected call"}`)
+			return
+		}
+		if down.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `{"__type":"InternalServiceError","message":"unavailable"}`)
+			return
+		}
+		b, _ := json.Marshal(map[string]any{"ARN": "arn:aws:secretsmanager:us-east-1:000000000000:secret:xcloud-credentials-AbCdEf",
+			"Name": "xcloud-credentials", "SecretString": value, "VersionId": "v1"})
+		w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Secrets Manager unreachable at cold start: 503, not a crash; once it is
+// back, the function serves.
+func TestCredentialsSecretUnreachableAtColdStart(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	sm := fakeSecretsManager(t, credentials, &down)
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.URL)
+	db := dynamotest.New(t)
+	cfg := db.Config()
+	cfg.CredentialsSecretID = "xcloud-credentials"
+	logs := &syncBuffer{}
+	api, err := localapi.New(context.Background(), "../../template.yaml", cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+	if err != nil {
+		t.Fatalf("cold start with Secrets Manager down: %v", err)
+	}
+	t.Cleanup(api.Close)
+	srv := httptest.NewServer(api.Handler)
+	t.Cleanup(srv.Close)
+	e := &env{t: t, srv: srv, db: db, api: api, log: logs}
+
+	e.unchanged(func() {
+		got := e.do(request{method: http.MethodPost, path: base, body: minimal(cid(1), "ACTIVE")})
+		expectError(t, got, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE")
+		if got.header.Get("Retry-After") == "" {
+			t.Error("no Retry-After")
+		}
+	})
+	down.Store(false)
+	if got := e.do(request{method: http.MethodPost, path: base, body: minimal(cid(1), "ACTIVE")}); got.status != http.StatusCreated {
+		t.Errorf("with Secrets Manager back: %d %s", got.status, got.body)
+	}
+	// A failed refresh later keeps the last good credentials (the cache's
+	// own tests step through the timer); here the next call needs none.
+	down.Store(true)
+	if got := e.do(request{method: http.MethodGet, path: base + "/" + cid(1)}); got.status != http.StatusOK {
+		t.Errorf("with Secrets Manager down again, within the cache time: %d %s", got.status, got.body)
+	}
+	if strings.Contains(logs.String(), secret) {
+		t.Error("a secret reached the log")
+	}
+}
