@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/xcloud/customers/shared/apierror"
 	"github.com/xcloud/customers/shared/config"
@@ -113,6 +115,17 @@ func (h *handler) parse(r *http.Request) (query, error) {
 	q := query{limit: DefaultLimit}
 	var fields []apierror.FieldError
 	bad := func(name, msg string) { fields = append(fields, apierror.FieldError{Field: name, Message: msg}) }
+	// url.Values drops a pair holding ';' without a word; the signature
+	// covered it, so it is refused rather than ignored.
+	for piece := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		if strings.Contains(piece, ";") {
+			name, _, _ := strings.Cut(piece, "=")
+			if n, err := url.QueryUnescape(name); err == nil {
+				name = n
+			}
+			bad(name, "must not contain ';': separate parameters with '&'")
+		}
+	}
 	params := r.URL.Query()
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		if len(params[name]) > 1 {

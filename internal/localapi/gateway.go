@@ -25,45 +25,51 @@ var pathVariable = regexp.MustCompile(`\{([^}]+)\}`)
 // request to a route, turns it into the payload 2.0 event API Gateway would
 // send, and hands that to the function as its Lambda main does.
 type Gateway struct {
-	mux *http.ServeMux
+	routes []*route
 }
 
 // NewGateway routes each route to its function's handler.
 func NewGateway(routes []Route, functions map[string]http.Handler, log *slog.Logger) (*Gateway, error) {
-	mux := http.NewServeMux()
+	g := &Gateway{}
 	for _, r := range routes {
 		fn, ok := functions[r.Function]
 		if !ok {
 			return nil, errors.New("no handler for function " + r.Function)
 		}
-		mux.Handle(r.Pattern(), &route{Route: r, invoke: httpapi.Lambda(fn, log)})
+		m, err := httpapi.ParseRoute(r.Pattern())
+		if err != nil {
+			return nil, err
+		}
+		g.routes = append(g.routes, &route{Route: r, match: m, invoke: httpapi.Lambda(fn, log)})
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		gatewayError(w, http.StatusNotFound, "Not Found")
-	})
-	return &Gateway{mux: mux}, nil
+	return g, nil
 }
 
-func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for _, rt := range g.routes {
+		if rt.match.Match(r) {
+			rt.serve(w, r)
+			return
+		}
+	}
+	gatewayError(w, r, http.StatusNotFound, "Not Found")
+}
 
 type route struct {
 	Route
+	match  httpapi.Route
 	invoke httpapi.LambdaHandler // the function, as lambda.Start runs it
 }
 
-func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != rt.Method { // ServeMux lets a GET route serve HEAD too
-		gatewayError(w, http.StatusNotFound, "Not Found")
-		return
-	}
+func (rt *route) serve(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPayload))
 	if err != nil {
-		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		gatewayError(w, r, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 		return
 	}
 	resp, err := rt.invoke(r.Context(), rt.event(r, body))
 	if err != nil {
-		gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
+		gatewayError(w, r, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
 	for k, v := range resp.Headers {
@@ -75,7 +81,7 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out := []byte(resp.Body)
 	if resp.IsBase64Encoded {
 		if out, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
-			gatewayError(w, http.StatusInternalServerError, "Internal Server Error")
+			gatewayError(w, r, http.StatusInternalServerError, "Internal Server Error")
 			return
 		}
 	}
@@ -140,9 +146,7 @@ func (rt *route) event(r *http.Request, body []byte) events.APIGatewayV2HTTPRequ
 
 // gatewayError answers as API Gateway itself does, before any function; the
 // request id is there too, as on every response of the API.
-func gatewayError(w http.ResponseWriter, status int, message string) {
-	w.Header().Set("Content-Type", "application/json")
+func gatewayError(w http.ResponseWriter, r *http.Request, status int, message string) {
 	w.Header().Set(httpapi.HeaderRequestID, httpapi.NewRequestID())
-	w.WriteHeader(status)
-	io.WriteString(w, `{"message":"`+message+`"}`)
+	httpapi.WriteJSON(w, r, status, []byte(`{"message":"`+message+`"}`))
 }

@@ -225,7 +225,7 @@ func rfc3986(s string) string {
 	return b.String()
 }
 
-func fixture(t *testing.T, name string) string {
+func fixture(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {

@@ -43,8 +43,8 @@ type Verifier interface {
 
 // Endpoint is one route of the API.
 type Endpoint struct {
-	// Pattern is the route as a ServeMux pattern, "METHOD /path/{var}"; it
-	// must equal the route of the function in template.yaml.
+	// Pattern is the route, "METHOD /path/{var}" (see Route); it must equal
+	// the route of the function in template.yaml.
 	Pattern string
 	Scope   hmacauth.Scope
 	// Body marks POST and PUT: Content-MD5, media type and size are checked
@@ -56,19 +56,25 @@ type Endpoint struct {
 }
 
 // New returns the handler of one endpoint: it serves e.Pattern and answers
-// every other route as API Gateway does.
+// every other route as API Gateway does, with 404 {"message":"Not Found"}.
 func New(e Endpoint, auth Verifier, log *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle(e.Pattern, &endpoint{Endpoint: e, auth: auth})
-	mux.HandleFunc("/", notFound)
-	return &logged{next: mux, log: log}
+	rt, err := ParseRoute(e.Pattern)
+	if err != nil {
+		panic(err) // a programming error, caught by every test
+	}
+	ep := &endpoint{Endpoint: e, auth: auth}
+	return &logged{log: log, next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rt.Match(r) {
+			notFound(w, r)
+			return
+		}
+		ep.ServeHTTP(w, r)
+	})}
 }
 
 // notFound is API Gateway's answer to a route it does not know.
-func notFound(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusNotFound)
-	io.WriteString(w, `{"message":"Not Found"}`)
+func notFound(w http.ResponseWriter, r *http.Request) {
+	WriteJSON(w, r, http.StatusNotFound, []byte(`{"message":"Not Found"}`))
 }
 
 type endpoint struct {
@@ -77,11 +83,6 @@ type endpoint struct {
 }
 
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// ServeMux lets a GET pattern serve HEAD too; API Gateway does not.
-	if method, _, _ := strings.Cut(e.Pattern, " "); r.Method != method {
-		notFound(w, r)
-		return
-	}
 	rec := w.(*recorder)
 	serviceID, err := e.auth.Verify(r.Context(), r, e.Scope)
 	rec.serviceID = serviceID

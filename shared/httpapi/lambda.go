@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -30,11 +31,7 @@ func Lambda(h http.Handler, log *slog.Logger) LambdaHandler {
 				return eventError(ev, apierror.New(http.StatusBadRequest, apierror.CodeInvalidJSON, "The body is marked base64 but is not valid base64")), nil
 			}
 		}
-		path := ev.RawPath
-		if path == "" {
-			path = ev.RequestContext.HTTP.Path
-		}
-		if _, err := url.Parse("https://host" + path + "?" + ev.RawQueryString); err != nil {
+		if !convertible(ev) {
 			return gatewayResponse(ev, http.StatusBadRequest, "Bad Request"), nil
 		}
 		resp, err := adapter.ProxyWithContext(ctx, ev)
@@ -63,4 +60,27 @@ func gatewayResponse(ev events.APIGatewayV2HTTPRequest, status int, message stri
 		Headers:    map[string]string{"Content-Type": "application/json", HeaderRequestID: ev.RequestContext.RequestID},
 		Body:       string(body),
 	}
+}
+
+// convertible reports whether api-proxy can build a request from ev: a valid
+// method token and a URL that parses, built as api-proxy builds it.
+func convertible(ev events.APIGatewayV2HTTPRequest) bool {
+	method := ev.RequestContext.HTTP.Method
+	if method == "" || strings.IndexFunc(method, func(r rune) bool { return !isTokenChar(r) }) >= 0 {
+		return false
+	}
+	path := ev.RawPath
+	if path == "" {
+		path = ev.RequestContext.HTTP.Path
+	}
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	_, err := url.Parse("https://" + ev.RequestContext.DomainName + path + "?" + ev.RawQueryString)
+	return err == nil
+}
+
+// isTokenChar is RFC 9110's tchar.
+func isTokenChar(r rune) bool {
+	return r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
 }
