@@ -20,7 +20,12 @@ LAMBDA_FLAGS = -tags lambda.norpc -trimpath -ldflags "-s -w"
 STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
 ACTIONLINT  = github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
 
-.PHONY: run test vet unit test-dynalite test-moto lint lint-template events invoke build $(addprefix build-,$(FUNCTIONS))
+# Fuzz targets, package:Name; `make fuzz` runs each for FUZZTIME.
+FUZZ_TARGETS = ./shared/hmacauth:FuzzVerify ./shared/hmacauth:FuzzCanonicalQuery \
+               ./shared/customer:FuzzDecode ./internal/localapi:FuzzLambdaHandler
+FUZZTIME    ?= 30s
+
+.PHONY: run test vet unit fuzz test-dynalite test-moto lint lint-template events invoke build $(addprefix build-,$(FUNCTIONS))
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
@@ -54,6 +59,15 @@ lint-template:
 lint: vet lint-template
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
+
+## fuzz: run every fuzz target for FUZZTIME (the seed corpora in testdata/fuzz
+## also run as plain tests in `make test`)
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t#*:}; \
+	  echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+	  $(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
 
 ## events: re-sign the event fixtures of events/ as the local credential, now
 events:

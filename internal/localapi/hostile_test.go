@@ -728,12 +728,14 @@ func TestHostileRequestsThroughTheLambdaPath(t *testing.T) {
 		t.Fatalf("%d cases, want at least 90", len(cases))
 	}
 	ran := 0
+	outcomes := map[int]int{} // status -> cases, for docs/RELIABILITY.md
 	internals := regexp.MustCompile(`(?i)goroutine|panic|runtime error|dynamo|\.go:\d|127\.0\.0\.1|` + regexp.QuoteMeta(db.Table))
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ran++
 			before := db.Snapshot(t)
 			ev, resp, body := invoke(t, c.fn, c.req)
+			outcomes[resp.StatusCode]++
 			after := db.Snapshot(t)
 
 			if resp.StatusCode >= 500 {
@@ -823,7 +825,7 @@ func TestHostileRequestsThroughTheLambdaPath(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d hostile cases, %d run", len(cases), ran)
+	t.Logf("%d hostile cases, %d run; outcomes by status: %v", len(cases), ran, outcomes)
 
 	// The function logs, over the whole suite.
 	out := logs.String()

@@ -79,10 +79,14 @@ func TestDynamoDBFaultsGive503AndWriteNothing(t *testing.T) {
 			if err := fault.set(); err != nil {
 				t.Fatal(err)
 			}
+			var slowest time.Duration
+			statuses := map[int]int{}
 			for _, r := range requests {
 				start, sent := time.Now(), proxy.Requests()
 				got := e.do(r)
 				took := time.Since(start)
+				slowest = max(slowest, took)
+				statuses[got.status]++
 				if got.status != http.StatusServiceUnavailable || got.header.Get("Retry-After") == "" {
 					t.Errorf("%s %s: %d %v %s, want 503 with Retry-After", r.method, r.path, got.status, got.header, got.body)
 				}
@@ -96,6 +100,8 @@ func TestDynamoDBFaultsGive503AndWriteNothing(t *testing.T) {
 					t.Errorf("%s %s: %d DynamoDB attempts, want %d (bounded retries)", r.method, r.path, n, fault.tries)
 				}
 			}
+			t.Logf("%s: %d requests, statuses %v, %d DynamoDB attempts each, slowest answer %s",
+				fault.name, len(requests), statuses, fault.tries, slowest.Round(time.Millisecond))
 			proxy.Set(faultproxy.None)
 			if fault.tries == 0 {
 				if err := proxy.Accept(); err != nil {
