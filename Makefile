@@ -60,14 +60,10 @@ lint: vet lint-template
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 
-## fuzz: run every fuzz target for FUZZTIME (the seed corpora in testdata/fuzz
-## also run as plain tests in `make test`)
+## fuzz: run every fuzz target for FUZZTIME, a duration or a count (5000x);
+## the seed corpora in testdata/fuzz also run as plain tests in `make test`
 fuzz:
-	@for t in $(FUZZ_TARGETS); do \
-	  pkg=$${t%%:*}; name=$${t#*:}; \
-	  echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
-	  $(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
-	done
+	scripts/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)
 
 ## events: re-sign the event fixtures of events/ as the local credential, now
 events:
