@@ -25,7 +25,7 @@ FUZZ_TARGETS = ./shared/hmacauth:FuzzVerify ./shared/hmacauth:FuzzCanonicalQuery
                ./shared/customer:FuzzDecode ./internal/localapi:FuzzLambdaHandler
 FUZZTIME    ?= 30s
 
-.PHONY: run test vet unit fuzz test-dynalite test-moto lint lint-template events invoke build $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test vet unit fuzz test-dynalite test-clients test-moto lint lint-template events invoke build $(addprefix build-,$(FUNCTIONS))
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
@@ -38,7 +38,7 @@ STORAGE_PKGS = ./shared/store/ ./internal/localapi/ ./internal/localinvoke/
 
 ## test: vet, the race-enabled suite (embedded DynamoDB), the storage suite
 ## against dynalite and moto, and cfn-lint on the template
-test: vet unit test-dynalite test-moto lint-template
+test: vet unit test-dynalite test-moto test-clients lint-template
 
 vet:
 	$(GO) vet ./...
@@ -51,6 +51,11 @@ test-dynalite:
 
 test-moto:
 	scripts/with-dynamodb.sh moto $(GO) test -race -count=1 $(STORAGE_PKGS)
+
+# The client recipes of clients/ (Postman with newman, Python, Node, curl)
+# run against the local API, so that none of them rots.
+test-clients:
+	bash scripts/client-recipes.sh
 
 lint-template:
 	cfn-lint template.yaml
