@@ -27,5 +27,6 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sso v1.39.4 // indirect
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.44.4 // indirect
 	github.com/aws/aws-sdk-go-v2/service/sts v1.51.9 // indirect
+	github.com/getkin/kin-openapi v0.153.0 // indirect
 	github.com/onsi/gomega v1.33.0 // indirect
 )
