@@ -63,8 +63,8 @@ func run() error {
 		fmt.Fprintf(os.Stderr, `XCLOUD_SERVICE_CREDENTIALS is not set: made a local service with both scopes.
 Try it, in another terminal:
   export XCLOUD_SERVICE_ID=%s XCLOUD_SERVICE_SECRET=%s
-  go run ./cmd/xcloud-sign -curl -body '{"customerId":"FST-1536316721808-NewCustomer","customerName":"Dewatering Solutions Inc","contactInfo":{"email":"contact@dewatering-solutions.com"},"status":"ACTIVE"}' POST %s/xcloud/v1/customers | sh
-  go run ./cmd/xcloud-sign -curl GET %s/xcloud/v1/customers | sh
+  go run ./cmd/xcloud sign --curl --data '{"customerId":"FST-1536316721808-NewCustomer","customerName":"Dewatering Solutions Inc","contactInfo":{"email":"contact@dewatering-solutions.com"},"status":"ACTIVE"}' POST %s/xcloud/v1/customers | sh
+  go run ./cmd/xcloud --endpoint %s customers list --all
 `, api.Signer.ServiceID, api.Signer.Secret, base, base)
 	}
 	fmt.Printf("XCloud customers API ready on %s (table %s, %s)\n", base, api.Config.Table, storage)
