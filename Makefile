@@ -25,7 +25,7 @@ FUZZ_TARGETS = ./shared/hmacauth:FuzzVerify ./shared/hmacauth:FuzzCanonicalQuery
                ./shared/customer:FuzzDecode ./internal/localapi:FuzzLambdaHandler
 FUZZTIME    ?= 30s
 
-.PHONY: run test vet unit fuzz test-dynalite test-clients test-moto lint lint-template events invoke build $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test vet unit fuzz test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build $(addprefix build-,$(FUNCTIONS))
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
@@ -38,7 +38,7 @@ STORAGE_PKGS = ./shared/store/ ./internal/localapi/ ./internal/localinvoke/
 
 ## test: vet, the race-enabled suite (embedded DynamoDB), the storage suite
 ## against dynalite and moto, and cfn-lint on the template
-test: vet unit test-dynalite test-moto test-clients lint-template
+test: vet unit test-dynalite test-moto test-clients lint-template lint-openapi
 
 vet:
 	$(GO) vet ./...
@@ -60,8 +60,15 @@ test-clients:
 lint-template:
 	cfn-lint template.yaml
 
-## lint: go vet, staticcheck, cfn-lint, and actionlint on the CI workflow
-lint: vet lint-template
+# The OpenAPI description: valid 3.1, and clean under Redocly's strict rules.
+# (The end-to-end tests also check every exchange against it.)
+lint-openapi:
+	@[ -x node_modules/.bin/redocly ] || npm ci --no-audit --no-fund --loglevel=error
+	openapi-spec-validator openapi/openapi.yaml
+	node_modules/.bin/redocly lint openapi/openapi.yaml
+
+## lint: go vet, staticcheck, cfn-lint, the OpenAPI lint, and actionlint on the CI workflow
+lint: vet lint-template lint-openapi
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 

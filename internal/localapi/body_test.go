@@ -65,6 +65,7 @@ func TestBodyErrors(t *testing.T) {
 			})
 		})
 	}
+	e.t = t
 	// Exactly 64 KiB is accepted; so is charset=UTF-8.
 	if r := e.do(request{method: http.MethodPost, path: base, body: padded(64 << 10)}); r.status != http.StatusCreated {
 		t.Errorf("64 KiB body: %d %s", r.status, r.body)

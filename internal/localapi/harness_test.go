@@ -25,6 +25,7 @@ import (
 
 	"github.com/xcloud/customers/internal/dynamotest"
 	"github.com/xcloud/customers/internal/localapi"
+	"github.com/xcloud/customers/internal/openapicheck"
 )
 
 // The services of the test credentials document.
@@ -85,7 +86,10 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(api.Close)
 	srv := httptest.NewServer(api.Handler)
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, db: db, api: api, log: logs}
+	e := &env{t: t, srv: srv, db: db, api: api, log: logs}
+	roots.Store(e, t)
+	t.Cleanup(func() { roots.Delete(e) })
+	return e
 }
 
 // request describes one call; the zero value of a field means "as a
@@ -170,7 +174,48 @@ func (e *env) do(r request) response {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkOpenAPI(e.reporter(t), req, []byte(r.body), resp.StatusCode, resp.Header, body)
 	return response{status: resp.StatusCode, header: resp.Header, body: body}
+}
+
+// roots remembers the test each env was made in (or first used by).
+var roots sync.Map // *env -> *testing.T
+
+// reporter is the test to report a failure of do to: t (do's e.t), unless
+// that is a subtest that has finished (a test that set e.t = t in its
+// subtests may call do again without setting it back), and then the env's
+// own test.
+func (e *env) reporter(t *testing.T) *testing.T {
+	root, _ := roots.LoadOrStore(e, t)
+	if t.Context().Err() != nil {
+		if r := root.(*testing.T); r.Context().Err() == nil {
+			return r
+		}
+	}
+	return t
+}
+
+// openAPI is the API's OpenAPI description, loaded once per process.
+var openAPI = sync.OnceValues(func() (*openapicheck.Spec, error) {
+	return openapicheck.Load("../../openapi/openapi.yaml")
+})
+
+// checkOpenAPI fails the test unless the exchange matches the OpenAPI
+// description: always the response (or API Gateway's 404 on a route the
+// description does not have), and the request too when the API answered it
+// as well-formed, since tests send malformed requests on purpose. It reports
+// with Errorf: do may run on several goroutines at once.
+func checkOpenAPI(t *testing.T, req *http.Request, reqBody []byte, status int, header http.Header, body []byte) {
+	t.Helper()
+	spec, err := openAPI()
+	if err != nil {
+		t.Errorf("OpenAPI description: %v", err)
+		return
+	}
+	x := openapicheck.Exchange{Request: req, RequestBody: reqBody, Status: status, Header: header, Body: body}
+	if err := spec.Check(context.Background(), x); err != nil {
+		t.Errorf("openapi/openapi.yaml: %v", err)
+	}
 }
 
 // sign is XCLOUD-HMAC-SHA256 written from CONTRACT.md alone, independently of
