@@ -25,7 +25,7 @@ FUZZ_TARGETS = ./shared/hmacauth:FuzzVerify ./shared/hmacauth:FuzzCanonicalQuery
                ./shared/customer:FuzzDecode ./internal/localapi:FuzzLambdaHandler
 FUZZTIME    ?= 30s
 
-.PHONY: run test vet unit fuzz test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test vet unit bench fuzz test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build $(addprefix build-,$(FUNCTIONS))
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
@@ -76,6 +76,10 @@ lint: vet lint-template lint-openapi
 ## the seed corpora in testdata/fuzz also run as plain tests in `make test`
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)
+
+## bench: the per-request benchmarks, each endpoint and its floor (benchstat reads the output)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/bench
 
 ## events: re-sign the event fixtures of events/ as the local credential, now
 events:

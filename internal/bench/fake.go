@@ -1,0 +1,74 @@
+// Package bench measures the API's cost per request, cold start, binary size,
+// DynamoDB calls and memory against floors measured in the same run, so that
+// the figures hold as ratios on a noisy machine (docs/PERFORMANCE.md).
+package bench
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+)
+
+// Item is a typical stored customer: the seed document, in DynamoDB JSON.
+const Item = `{"customerId":{"S":"FST-1536316721808-NewCustomer"},"customerName":{"S":"Dewatering Solutions Inc"},` +
+	`"description":{"S":"Municipal water management services"},"contactInfo":{"M":{"email":{"S":"contact@dewatering-solutions.com"},` +
+	`"phone":{"S":"+1-555-0123"},"address":{"M":{"street":{"S":"123 Industrial Drive"},"city":{"S":"Springfield"},"state":{"S":"IL"},` +
+	`"country":{"S":"USA"},"postalCode":{"S":"62701"}}}}},"businessInfo":{"M":{"industry":{"S":"Water Management"},` +
+	`"sector":{"S":"Municipal Services"},"timezone":{"S":"America/Chicago"}}},"settings":{"M":{"dataRetentionDays":{"N":"365"},` +
+	`"alertFrequency":{"S":"immediate"},"reportingEnabled":{"BOOL":true}}},"location":{"M":{"latitude":{"N":"39.7817"},"longitude":{"N":"-89.6501"}}},` +
+	`"status":{"S":"ACTIVE"},"statusShard":{"S":"ACTIVE#3"},"limits":{"M":{"maxDevices":{"N":"100"},"maxUsers":{"N":"50"},` +
+	`"maxDataPoints":{"N":"1000000"}}},"apiKeyHashes":{"M":{"primary":{"S":"0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"},` +
+	`"secondary":{"S":"1f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"}}},"createdAt":{"S":"2024-01-01T10:30:00Z"},` +
+	`"updatedAt":{"S":"2024-01-01T10:30:00Z"},"version":{"N":"1"}}`
+
+// PageSize is the size of the list pages measured.
+const PageSize = 10
+
+// FakeDynamoDB answers every DynamoDB call at once with a canned answer for
+// the typical customer, and counts the calls by operation.
+type FakeDynamoDB struct {
+	*httptest.Server
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+// NewFakeDynamoDB starts one for table.
+func NewFakeDynamoDB(table string) *FakeDynamoDB {
+	page := `{"Items":[` + strings.TrimSuffix(strings.Repeat(Item+",", PageSize), ",") + `],"Count":10,"ScannedCount":10}`
+	answers := map[string][]byte{
+		"PutItem":      []byte(`{}`),
+		"UpdateItem":   []byte(`{"Attributes":` + Item + `}`),
+		"GetItem":      []byte(`{"Item":` + Item + `}`),
+		"Scan":         []byte(page),
+		"Query":        []byte(page),
+		"BatchGetItem": []byte(`{"Responses":{"` + table + `":[{"customerId":{"S":"FST-1536316721808-NewCustomer"}}]},"UnprocessedKeys":{}}`),
+	}
+	f := &FakeDynamoDB{calls: map[string]int{}}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		target := r.Header.Get("X-Amz-Target")
+		op := target[strings.LastIndexByte(target, '.')+1:]
+		f.mu.Lock()
+		f.calls[op]++
+		f.mu.Unlock()
+		body, ok := answers[op]
+		if !ok {
+			http.Error(w, `{"__type":"UnknownOperationException"}`, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Write(body)
+	}))
+	return f
+}
+
+// Calls returns and resets the call counts.
+func (f *FakeDynamoDB) Calls() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.calls
+	f.calls = map[string]int{}
+	return c
+}
