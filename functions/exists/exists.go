@@ -14,6 +14,7 @@ import (
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
+	"github.com/xcloud/customers/shared/requestlog"
 	"github.com/xcloud/customers/shared/store"
 )
 
@@ -42,6 +43,7 @@ func New(s Store, auth httpapi.Verifier, log *slog.Logger) http.Handler {
 		if err != nil {
 			return err
 		}
+		requestlog.Customers(r.Context(), ids...)
 		missing, err := s.Missing(r.Context(), ids)
 		if err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
+	"github.com/xcloud/customers/shared/requestlog"
 	"github.com/xcloud/customers/shared/store"
 )
 
@@ -36,6 +37,7 @@ func New(s Store, auth httpapi.Verifier, log *slog.Logger) http.Handler {
 		if !customer.ValidID(id) {
 			return apierror.NotFound(id) // no such id can be stored
 		}
+		requestlog.Customers(r.Context(), id)
 		c, err := s.Get(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {
 			return apierror.NotFound(id)

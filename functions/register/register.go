@@ -19,6 +19,7 @@ import (
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
+	"github.com/xcloud/customers/shared/requestlog"
 	"github.com/xcloud/customers/shared/store"
 )
 
@@ -67,6 +68,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, body []byte) err
 		return err
 	}
 	now := h.now().UTC().Truncate(time.Second)
+	requestlog.Customers(r.Context(), doc.Str(customer.CustomerID))
 	c := &customer.Customer{Fields: doc, Limits: h.limits, CreatedAt: now, UpdatedAt: now, Version: 1}
 	keys := apiKeys{Primary: newAPIKey(), Secondary: newAPIKey()}
 	err = h.store.Create(r.Context(), c, store.APIKeyHashes{Primary: hashKey(keys.Primary), Secondary: hashKey(keys.Secondary)})

@@ -17,6 +17,7 @@ import (
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
+	"github.com/xcloud/customers/shared/requestlog"
 	"github.com/xcloud/customers/shared/store"
 )
 
@@ -54,6 +55,9 @@ type response struct {
 
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, body []byte) error {
 	id := r.PathValue("customerId")
+	if customer.ValidID(id) { // only ids, never arbitrary path text, go to the log
+		requestlog.Customers(r.Context(), id)
+	}
 	doc, err := customer.DecodeUpdate(body, id)
 	if err != nil {
 		return err

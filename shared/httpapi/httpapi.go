@@ -14,13 +14,16 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/xcloud/customers/shared/apierror"
 	"github.com/xcloud/customers/shared/hmacauth"
+	"github.com/xcloud/customers/shared/requestlog"
 )
 
 // MaxBody is the largest request body the API accepts.
@@ -204,39 +207,130 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	WriteJSON(w, r, e.Status, body)
 }
 
-// logged gives every request an id and logs one line about it.
+// logged gives every request an id and logs one line about it, which also
+// carries the request's metrics in CloudWatch Embedded Metric Format.
 type logged struct {
 	next http.Handler
 	log  *slog.Logger
 }
+
+// MetricsNamespace is the CloudWatch namespace of the API's metrics.
+const MetricsNamespace = "XCloud/Customers"
+
+// emfDirective declares the metrics of every request line: each by route,
+// and by route and error code ("NONE" on success).
+var emfDirective = []map[string]any{{
+	"Namespace":  MetricsNamespace,
+	"Dimensions": [][]string{{"Route"}, {"Route", "ErrorCode"}},
+	"Metrics": []map[string]string{
+		{"Name": "Requests", "Unit": "Count"},
+		{"Name": "Errors", "Unit": "Count"},
+		{"Name": "ServerErrors", "Unit": "Count"},
+		{"Name": "Latency", "Unit": "Milliseconds"},
+		{"Name": "ConditionalConflicts", "Unit": "Count"},
+		{"Name": "SignatureFailures", "Unit": "Count"},
+		{"Name": "DynamoDBLatency", "Unit": "Milliseconds"},
+	},
+}}
+
+// The function, read once: they do not change while it runs.
+var (
+	functionName    = os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
+	functionVersion = os.Getenv("AWS_LAMBDA_FUNCTION_VERSION")
+	coldStart       atomic.Bool
+)
+
+func init() { coldStart.Store(true) }
 
 func (l *logged) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
 	id := requestID(r)
 	w.Header().Set(HeaderRequestID, id)
+	ctx, info := requestlog.Start(r.Context())
+	r = r.WithContext(ctx)
 	l.next.ServeHTTP(rec, r)
 
+	latency := float64(time.Since(start).Microseconds()) / 1000
+	done := info.Snapshot()
+	dynamoMs := float64(done.DynamoDBTime.Microseconds()) / 1000
+	code := "NONE"
+	level := slog.LevelInfo
+	var e *apierror.Error
+	switch {
+	case errors.As(rec.err, &e):
+		code = e.Code
+	case rec.err != nil:
+		level = slog.LevelError
+		code = apierror.Internal().Code
+		if errors.Is(rec.err, apierror.ErrUnavailable) {
+			code = apierror.CodeServiceUnavailable
+		}
+	}
+	route := r.Pattern
+	if route == "" {
+		route = "unmatched"
+	}
 	attrs := []slog.Attr{
 		slog.String("requestId", id),
+		slog.String("traceId", traceID(r)),
+		slog.String("route", route),
 		slog.String("method", r.Method),
-		slog.String("route", r.Pattern),
 		slog.Int("status", rec.status),
-		slog.Float64("latencyMs", float64(time.Since(start).Microseconds())/1000),
+		slog.Float64("latencyMs", latency),
+		slog.Bool("coldStart", coldStart.Swap(false)),
+		slog.Int("dynamodbCalls", done.DynamoDBCalls),
+		slog.Float64("dynamodbMs", dynamoMs),
+		slog.Float64("consumedCapacity", done.ConsumedCapacity),
+	}
+	if code != "NONE" {
+		attrs = append(attrs, slog.String("errorCode", code))
+	}
+	if rec.err != nil && e == nil {
+		// Internal detail goes to the log, never to the client.
+		attrs = append(attrs, slog.String("error", rec.err.Error()))
 	}
 	if rec.serviceID != "" {
 		attrs = append(attrs, slog.String("serviceId", rec.serviceID))
 	}
-	level := slog.LevelInfo
-	var e *apierror.Error
-	if errors.As(rec.err, &e) {
-		attrs = append(attrs, slog.String("errorCode", e.Code))
-	} else if rec.err != nil {
-		// Internal detail goes to the log, never to the client.
-		level = slog.LevelError
-		attrs = append(attrs, slog.String("error", rec.err.Error()))
+	if len(done.CustomerIDs) > 0 {
+		attrs = append(attrs, slog.Any("customerIds", done.CustomerIDs))
 	}
+	if functionName != "" {
+		attrs = append(attrs, slog.String("functionName", functionName), slog.String("functionVersion", functionVersion))
+	}
+	attrs = append(attrs,
+		slog.Group("_aws", slog.Int64("Timestamp", start.UnixMilli()), slog.Any("CloudWatchMetrics", emfDirective)),
+		slog.String("Route", route),
+		slog.String("ErrorCode", code),
+		slog.Int("Requests", 1),
+		slog.Int("Errors", b2i(rec.status >= 400)),
+		slog.Int("ServerErrors", b2i(rec.status >= 500)),
+		slog.Float64("Latency", latency),
+		slog.Int("ConditionalConflicts", b2i(rec.status == http.StatusConflict || rec.status == http.StatusPreconditionFailed)),
+		slog.Int("SignatureFailures", b2i(rec.status == http.StatusUnauthorized)),
+		slog.Float64("DynamoDBLatency", dynamoMs),
+	)
 	l.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// traceID is the X-Ray trace id of the request: from the Lambda runtime
+// when there is one, else the header API Gateway forwards.
+func traceID(r *http.Request) string {
+	if lc, ok := r.Context().Value("x-amzn-trace-id").(string); ok && lc != "" {
+		return lc
+	}
+	if t := os.Getenv("_X_AMZN_TRACE_ID"); t != "" {
+		return t
+	}
+	return r.Header.Get("X-Amzn-Trace-Id")
 }
 
 // requestID is API Gateway's request id, or a fresh one outside Lambda.

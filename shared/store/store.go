@@ -50,7 +50,7 @@ type Store struct {
 
 // New returns a Store on table, listing by status through index.
 func New(db DynamoDB, table, index string) *Store {
-	return &Store{db: db, table: table, index: index}
+	return &Store{db: measured{db}, table: table, index: index}
 }
 
 // Create stores a new customer; ErrExists when the id is taken.
