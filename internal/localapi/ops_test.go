@@ -68,6 +68,9 @@ func TestRequestLogLineAndEmbeddedMetrics(t *testing.T) {
 		if s.code != "NONE" && m["errorCode"] != s.code {
 			t.Errorf("line %d: errorCode %v, want %s", i, m["errorCode"], s.code)
 		}
+		if s.auth == 1 && m["claimedServiceId"] != writer {
+			t.Errorf("line %d: claimedServiceId %v", i, m["claimedServiceId"])
+		}
 		if s.auth == 0 {
 			if m["serviceId"] != writer {
 				t.Errorf("line %d: serviceId %v", i, m["serviceId"])

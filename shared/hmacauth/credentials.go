@@ -22,6 +22,10 @@ const (
 
 var serviceIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+// ValidServiceID reports whether id has the shape of a service id, so that a
+// claimed one may be logged.
+func ValidServiceID(id string) bool { return serviceIDPattern.MatchString(id) }
+
 // Service is one calling service: up to two active secrets (rotation) and its scopes.
 type Service struct {
 	Secrets []string `json:"secrets"`

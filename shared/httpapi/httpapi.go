@@ -292,6 +292,9 @@ func (l *logged) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rec.serviceID != "" {
 		attrs = append(attrs, slog.String("serviceId", rec.serviceID))
+	} else if claimed := r.Header.Values(hmacauth.HeaderServiceID); len(claimed) == 1 && hmacauth.ValidServiceID(claimed[0]) {
+		// Who a refused caller says it is: the on-call's first question.
+		attrs = append(attrs, slog.String("claimedServiceId", claimed[0]))
 	}
 	if len(done.CustomerIDs) > 0 {
 		attrs = append(attrs, slog.Any("customerIds", done.CustomerIDs))
@@ -321,16 +324,23 @@ func b2i(b bool) int {
 	return 0
 }
 
-// traceID is the X-Ray trace id of the request: from the Lambda runtime
-// when there is one, else the header API Gateway forwards.
+// traceID is the X-Ray trace id of the request (the Root of the trace
+// header): from the Lambda runtime when there is one, else the header API
+// Gateway forwards.
 func traceID(r *http.Request) string {
-	if lc, ok := r.Context().Value("x-amzn-trace-id").(string); ok && lc != "" {
-		return lc
+	header, _ := r.Context().Value("x-amzn-trace-id").(string)
+	if header == "" {
+		header = os.Getenv("_X_AMZN_TRACE_ID")
 	}
-	if t := os.Getenv("_X_AMZN_TRACE_ID"); t != "" {
-		return t
+	if header == "" {
+		header = r.Header.Get("X-Amzn-Trace-Id")
 	}
-	return r.Header.Get("X-Amzn-Trace-Id")
+	for part := range strings.SplitSeq(header, ";") {
+		if root, ok := strings.CutPrefix(strings.TrimSpace(part), "Root="); ok {
+			return root
+		}
+	}
+	return header
 }
 
 // requestID is API Gateway's request id, or a fresh one outside Lambda.
