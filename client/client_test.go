@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,8 +17,7 @@ import (
 	"time"
 
 	"github.com/xcloud/customers/client"
-	"github.com/xcloud/customers/internal/dynamotest"
-	"github.com/xcloud/customers/internal/localapi"
+	"github.com/xcloud/customers/internal/apitest"
 )
 
 const credentials = `{
@@ -35,17 +33,7 @@ var (
 // startAPI serves the whole local API on a fresh embedded table.
 func startAPI(t *testing.T) string {
 	t.Helper()
-	db := dynamotest.New(t)
-	cfg := db.Config()
-	cfg.Credentials = credentials
-	api, err := localapi.New(context.Background(), "../template.yaml", cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(api.Close)
-	srv := httptest.NewServer(api.Handler)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return apitest.Start(t, "..", credentials).URL
 }
 
 func cid(n int) string { return "FST-1536316721808-C" + strconv.Itoa(10000+n) }

@@ -21,11 +21,7 @@ func main() {
 }
 
 func run(dir string) error {
-	env, err := fixtures.LocalEnv(dir)
-	if err != nil {
-		return err
-	}
-	signer, err := fixtures.LocalSigner(env)
+	_, signer, err := fixtures.Local(dir)
 	if err != nil {
 		return err
 	}

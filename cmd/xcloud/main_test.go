@@ -2,10 +2,7 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -20,8 +17,7 @@ import (
 	"time"
 
 	"github.com/xcloud/customers/client"
-	"github.com/xcloud/customers/internal/dynamotest"
-	"github.com/xcloud/customers/internal/localapi"
+	"github.com/xcloud/customers/internal/apitest"
 )
 
 const credentials = `{
@@ -36,17 +32,7 @@ func TestMain(m *testing.M) {
 
 func startAPI(t *testing.T) string {
 	t.Helper()
-	db := dynamotest.New(t)
-	cfg := db.Config()
-	cfg.Credentials = credentials
-	api, err := localapi.New(context.Background(), "../../template.yaml", cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(api.Close)
-	srv := httptest.NewServer(api.Handler)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return apitest.Start(t, "../..", credentials).URL
 }
 
 type result struct {

@@ -84,11 +84,7 @@ type Setup struct {
 // the local credential of events/env.json; root is the repository.
 func NewSetup(root string) (*Setup, error) {
 	dir := filepath.Join(root, "events")
-	env, err := fixtures.LocalEnv(dir)
-	if err != nil {
-		return nil, err
-	}
-	signer, err := fixtures.LocalSigner(env)
+	env, signer, err := fixtures.Local(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package localapi_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/md5"
@@ -10,10 +9,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"sort"
@@ -23,9 +20,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xcloud/customers/internal/apitest"
 	"github.com/xcloud/customers/internal/dynamotest"
-	"github.com/xcloud/customers/internal/localapi"
 	"github.com/xcloud/customers/internal/openapicheck"
+	"github.com/xcloud/customers/shared/config"
 )
 
 // The services of the test credentials document.
@@ -50,43 +48,17 @@ const base = "/xcloud/v1/customers"
 // env is the whole local API against a fresh table.
 type env struct {
 	t   *testing.T
-	srv *httptest.Server
+	url string
 	db  *dynamotest.DB
-	api *localapi.API
-	log *syncBuffer
+	log *apitest.SyncBuffer
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newEnv(t *testing.T) *env {
+// newEnv serves the API with the test credentials; edits change its
+// configuration first.
+func newEnv(t *testing.T, edits ...func(*config.Config)) *env {
 	t.Helper()
-	db := dynamotest.New(t)
-	cfg := db.Config()
-	cfg.Credentials = credentials
-	logs := &syncBuffer{}
-	api, err := localapi.New(context.Background(), "../../template.yaml", cfg, slog.New(slog.NewJSONHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(api.Close)
-	srv := httptest.NewServer(api.Handler)
-	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, db: db, api: api, log: logs}
+	api := apitest.Start(t, "../..", credentials, edits...)
+	e := &env{t: t, url: api.URL, db: api.DB, log: api.Logs}
 	roots.Store(e, t)
 	t.Cleanup(func() { roots.Delete(e) })
 	return e
@@ -132,7 +104,7 @@ func (e *env) do(r request) response {
 		r.secret = secret
 	}
 	timestamp := time.Now().Unix() + r.skew
-	target := e.srv.URL + r.path
+	target := e.url + r.path
 	if r.query != "" {
 		target += "?" + r.query
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/xcloud/customers/internal/apitest"
 	"github.com/xcloud/customers/internal/dynamotest"
 	"github.com/xcloud/customers/internal/localapi"
 	"github.com/xcloud/customers/shared/config"
@@ -259,7 +260,7 @@ func TestHostileRequestsThroughTheLambdaPath(t *testing.T) {
 	db := dynamotest.New(t)
 	cfg := db.Config()
 	cfg.Credentials = credentials
-	logs := &syncBuffer{}
+	logs := &apitest.SyncBuffer{}
 	deps, err := config.New(ctx, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,8 @@
 package localapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -13,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xcloud/customers/internal/dynamotest"
 	"github.com/xcloud/customers/internal/faultproxy"
-	"github.com/xcloud/customers/internal/localapi"
+	"github.com/xcloud/customers/shared/config"
 )
 
 // lambdaTimeout is the functions' timeout in template.yaml: every answer,
@@ -26,26 +23,18 @@ const lambdaTimeout = 6 * time.Second
 // with short attempts so that slow answers time out quickly.
 func newFaultyEnv(t *testing.T) (*env, *faultproxy.Proxy) {
 	t.Helper()
-	db := dynamotest.New(t)
-	proxy, err := faultproxy.New(db.Endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
-	cfg := db.Config()
-	cfg.DynamoDBEndpoint = proxy.URL
-	cfg.AttemptTimeout = 300 * time.Millisecond
-	proxy.Delay = time.Second
-	cfg.Credentials = credentials
-	logs := &syncBuffer{}
-	api, err := localapi.New(context.Background(), "../../template.yaml", cfg, slog.New(slog.NewJSONHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(api.Close)
-	srv := httptest.NewServer(api.Handler)
-	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, db: db, api: api, log: logs}, proxy
+	var proxy *faultproxy.Proxy
+	e := newEnv(t, func(cfg *config.Config) {
+		var err error
+		if proxy, err = faultproxy.New(cfg.DynamoDBEndpoint); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { proxy.Close() })
+		proxy.Delay = time.Second
+		cfg.DynamoDBEndpoint = proxy.URL
+		cfg.AttemptTimeout = 300 * time.Millisecond
+	})
+	return e, proxy
 }
 
 // Throttling, internal errors, slow answers and refused connections: the
@@ -158,18 +147,10 @@ func TestCredentialsSecretUnreachableAtColdStart(t *testing.T) {
 	down.Store(true)
 	sm := fakeSecretsManager(t, credentials, &down)
 	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.URL)
-	db := dynamotest.New(t)
-	cfg := db.Config()
-	cfg.CredentialsSecretID = "xcloud-credentials"
-	logs := &syncBuffer{}
-	api, err := localapi.New(context.Background(), "../../template.yaml", cfg, slog.New(slog.NewJSONHandler(logs, nil)))
-	if err != nil {
-		t.Fatalf("cold start with Secrets Manager down: %v", err)
-	}
-	t.Cleanup(api.Close)
-	srv := httptest.NewServer(api.Handler)
-	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, db: db, api: api, log: logs}
+	e := newEnv(t, func(cfg *config.Config) {
+		cfg.Credentials = ""
+		cfg.CredentialsSecretID = "xcloud-credentials"
+	})
 
 	e.unchanged(func() {
 		got := e.do(request{method: http.MethodPost, path: base, body: minimal(cid(1), "ACTIVE")})
@@ -188,7 +169,7 @@ func TestCredentialsSecretUnreachableAtColdStart(t *testing.T) {
 	if got := e.do(request{method: http.MethodGet, path: base + "/" + cid(1)}); got.status != http.StatusOK {
 		t.Errorf("with Secrets Manager down again, within the cache time: %d %s", got.status, got.body)
 	}
-	if strings.Contains(logs.String(), secret) {
+	if strings.Contains(e.log.String(), secret) {
 		t.Error("a secret reached the log")
 	}
 }

@@ -58,11 +58,7 @@ func New(opts Options) (*Invoker, error) {
 		return nil, err
 	}
 	dir := filepath.Join(opts.Root, "events")
-	env, err := fixtures.LocalEnv(dir)
-	if err != nil {
-		return nil, err
-	}
-	signer, err := fixtures.LocalSigner(env)
+	env, signer, err := fixtures.Local(dir)
 	if err != nil {
 		return nil, err
 	}

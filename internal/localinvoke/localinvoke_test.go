@@ -5,10 +5,10 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/xcloud/customers/functions"
+	"github.com/xcloud/customers/internal/apitest"
 	"github.com/xcloud/customers/internal/dynamotest"
 	"github.com/xcloud/customers/internal/lambdarun"
 	"github.com/xcloud/customers/internal/localinvoke"
@@ -16,21 +16,10 @@ import (
 
 const root = "../.."
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func newInvoker(t *testing.T) (*localinvoke.Invoker, *syncBuffer) {
+func newInvoker(t *testing.T) (*localinvoke.Invoker, *apitest.SyncBuffer) {
 	t.Helper()
 	db := dynamotest.New(t)
-	logs := &syncBuffer{}
+	logs := &apitest.SyncBuffer{}
 	iv, err := localinvoke.New(localinvoke.Options{Root: root, Endpoint: db.Endpoint, Table: db.Table, Logs: logs})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +37,7 @@ func TestEveryFixtureThroughItsBuiltFunction(t *testing.T) {
 	for _, f := range iv.Manifest().Fixtures {
 		inv, err := iv.Invoke(context.Background(), f.Function, filepath.Join(root, "events", f.Event))
 		if err != nil {
-			t.Fatalf("%s: %v\nlogs:\n%s", f.Event, err, logs.b.String())
+			t.Fatalf("%s: %v\nlogs:\n%s", f.Event, err, logs.String())
 		}
 		if inv.Result.Error != nil {
 			t.Fatalf("%s: the function failed: %v", f.Event, inv.Result.Error)
