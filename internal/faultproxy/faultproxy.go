@@ -37,7 +37,6 @@ type Proxy struct {
 	ln       net.Listener
 	srv      *http.Server
 	mu       sync.Mutex
-	refusing bool
 }
 
 // New starts a proxy to target on a free loopback port.
@@ -100,7 +99,6 @@ func (p *Proxy) Requests() int64 { return p.requests.Load() }
 func (p *Proxy) Refuse() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.refusing = true
 	p.srv.SetKeepAlivesEnabled(false)
 	return p.ln.Close()
 }
@@ -113,7 +111,7 @@ func (p *Proxy) Accept() error {
 	if err != nil {
 		return err
 	}
-	p.ln, p.refusing = ln, false
+	p.ln = ln
 	p.srv.SetKeepAlivesEnabled(true)
 	go p.srv.Serve(ln)
 	return nil
