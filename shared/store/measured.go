@@ -26,6 +26,17 @@ func record(ctx context.Context, start time.Time, ccs ...*types.ConsumedCapacity
 	requestlog.DynamoDB(ctx, time.Since(start), total)
 }
 
+// measure records a call that started at start, with the capacity its
+// output reports, and passes its result on.
+func measure[O any](ctx context.Context, start time.Time, out *O, err error, capacity func(*O) []*types.ConsumedCapacity) (*O, error) {
+	if out != nil {
+		record(ctx, start, capacity(out)...)
+	} else {
+		record(ctx, start)
+	}
+	return out, err
+}
+
 func all(ccs []types.ConsumedCapacity) []*types.ConsumedCapacity {
 	out := make([]*types.ConsumedCapacity, len(ccs))
 	for i := range ccs {
@@ -38,70 +49,50 @@ func (m measured) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	start := time.Now()
 	out, err := m.db.PutItem(ctx, in, optFns...)
-	if out != nil {
-		record(ctx, start, out.ConsumedCapacity)
-	} else {
-		record(ctx, start)
-	}
-	return out, err
+	return measure(ctx, start, out, err, func(o *dynamodb.PutItemOutput) []*types.ConsumedCapacity {
+		return []*types.ConsumedCapacity{o.ConsumedCapacity}
+	})
 }
 
 func (m measured) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	start := time.Now()
 	out, err := m.db.UpdateItem(ctx, in, optFns...)
-	if out != nil {
-		record(ctx, start, out.ConsumedCapacity)
-	} else {
-		record(ctx, start)
-	}
-	return out, err
+	return measure(ctx, start, out, err, func(o *dynamodb.UpdateItemOutput) []*types.ConsumedCapacity {
+		return []*types.ConsumedCapacity{o.ConsumedCapacity}
+	})
 }
 
 func (m measured) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	start := time.Now()
 	out, err := m.db.GetItem(ctx, in, optFns...)
-	if out != nil {
-		record(ctx, start, out.ConsumedCapacity)
-	} else {
-		record(ctx, start)
-	}
-	return out, err
+	return measure(ctx, start, out, err, func(o *dynamodb.GetItemOutput) []*types.ConsumedCapacity {
+		return []*types.ConsumedCapacity{o.ConsumedCapacity}
+	})
 }
 
 func (m measured) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	start := time.Now()
 	out, err := m.db.Query(ctx, in, optFns...)
-	if out != nil {
-		record(ctx, start, out.ConsumedCapacity)
-	} else {
-		record(ctx, start)
-	}
-	return out, err
+	return measure(ctx, start, out, err, func(o *dynamodb.QueryOutput) []*types.ConsumedCapacity {
+		return []*types.ConsumedCapacity{o.ConsumedCapacity}
+	})
 }
 
 func (m measured) Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	start := time.Now()
 	out, err := m.db.Scan(ctx, in, optFns...)
-	if out != nil {
-		record(ctx, start, out.ConsumedCapacity)
-	} else {
-		record(ctx, start)
-	}
-	return out, err
+	return measure(ctx, start, out, err, func(o *dynamodb.ScanOutput) []*types.ConsumedCapacity {
+		return []*types.ConsumedCapacity{o.ConsumedCapacity}
+	})
 }
 
 func (m measured) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	start := time.Now()
 	out, err := m.db.BatchGetItem(ctx, in, optFns...)
-	if out != nil {
-		record(ctx, start, all(out.ConsumedCapacity)...)
-	} else {
-		record(ctx, start)
-	}
-	return out, err
+	return measure(ctx, start, out, err, func(o *dynamodb.BatchGetItemOutput) []*types.ConsumedCapacity { return all(o.ConsumedCapacity) })
 }
