@@ -66,7 +66,7 @@ func run() error {
 		fmt.Fprintln(os.Stderr, "storage: embedded in-memory DynamoDB, empty at start")
 	}
 	cfg := config.Config{DynamoDBEndpoint: endpoint, Table: table, StatusIndex: config.DefaultStatusIndex}
-	awsCfg, err := config.LoadAWS(ctx, cfg)
+	awsCfg, err := config.AWS(cfg)
 	if err != nil {
 		return err
 	}

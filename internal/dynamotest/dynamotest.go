@@ -48,7 +48,7 @@ func New(t testing.TB) *DB {
 	rand.Read(suffix)
 	db.Table = "test-customers-" + hex.EncodeToString(suffix)
 	cfg := config.Config{DynamoDBEndpoint: db.Endpoint, Table: db.Table, StatusIndex: db.Index}
-	awsCfg, err := config.LoadAWS(context.Background(), cfg)
+	awsCfg, err := config.AWS(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,11 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
@@ -64,6 +64,9 @@ type Config struct {
 	// default: 1 s against AWS, 10 s against a local endpoint, where a
 	// single-threaded test server may queue many concurrent requests.
 	AttemptTimeout time.Duration
+	// APIOptions are extra SDK middleware for every DynamoDB call (the
+	// benchmarks count calls and capacity with it).
+	APIOptions []func(*middleware.Stack) error
 }
 
 // Needs says which optional parts of the configuration a function uses, so
@@ -170,14 +173,20 @@ func NewLogger(level slog.Level) *slog.Logger {
 // New builds the dependencies. Nothing here waits on the network: secrets
 // are fetched on first use (the credentials start loading in the background).
 func New(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
-	awsCfg, err := LoadAWS(ctx, c)
+	awsCfg, err := AWS(c)
 	if err != nil {
 		return nil, err
 	}
 	db := NewDynamoDB(awsCfg, c)
 	var sm *secretsmanager.Client
 	if c.CredentialsSecretID != "" || c.PageTokenSecretID != "" {
-		sm = secretsmanager.NewFromConfig(awsCfg)
+		sm = secretsmanager.NewFromConfig(awsCfg, func(o *secretsmanager.Options) {
+			// The SDK's own variable for another endpoint (a local stack, a
+			// test's fake), which its config loader would have read.
+			if url := os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"); url != "" {
+				o.BaseEndpoint = aws.String(url)
+			}
+		})
 	}
 
 	var creds hmacauth.CredentialSource
@@ -234,6 +243,8 @@ const (
 // NewDynamoDB returns the DynamoDB client of c.
 func NewDynamoDB(awsCfg aws.Config, c Config) *dynamodb.Client {
 	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, trimStack)
+		o.APIOptions = append(o.APIOptions, c.APIOptions...)
 		if c.DynamoDBEndpoint != "" {
 			o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
 			// Local implementations do not all send DynamoDB's CRC32 header.
@@ -242,9 +253,31 @@ func NewDynamoDB(awsCfg aws.Config, c Config) *dynamodb.Client {
 	})
 }
 
-// LoadAWS returns the AWS configuration the clients share: bounded
-// attempts and retries, and for a local endpoint no hunt for credentials.
-func LoadAWS(ctx context.Context, c Config) (aws.Config, error) {
+// trimStack takes out of every DynamoDB call the steps the functions do not
+// need, each of which costs allocations on every request: endpoint discovery
+// (off for DynamoDB unless asked for), the per-call invocation id and the
+// user agent header (AWS-side telemetry only).
+func trimStack(s *middleware.Stack) error {
+	for _, id := range []string{"ClientRequestID", "UserAgent"} {
+		if _, err := s.Build.Remove(id); err != nil {
+			return fmt.Errorf("remove %s: %w", id, err)
+		}
+	}
+	if _, err := s.Finalize.Remove("DiscoverEndpoint"); err != nil {
+		return fmt.Errorf("remove DiscoverEndpoint: %w", err)
+	}
+	return nil
+}
+
+// AWS returns the AWS configuration the clients share: bounded attempts and
+// retries, the region and credentials Lambda puts in every function's
+// environment (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN; sam local invoke passes the developer's the same way).
+// It is built here rather than by the SDK's config loader, which reads shared
+// config files at every cold start and links SSO, STS and IMDS clients the
+// functions never use (docs/PERFORMANCE.md). Against a local endpoint, which
+// checks no signature, a missing region or credentials get stand-ins.
+func AWS(c Config) (aws.Config, error) {
 	timeout := c.AttemptTimeout
 	if timeout == 0 {
 		timeout = awsAttemptTimeout
@@ -252,34 +285,39 @@ func LoadAWS(ctx context.Context, c Config) (aws.Config, error) {
 			timeout = localAttemptTimeout
 		}
 	}
-	opts := []func(*awsconfig.LoadOptions) error{
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(timeout)),
-		// The SDK's own warnings go to the JSON log like everything else.
-		awsconfig.WithLogger(logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) {
-			slog.Warn("aws sdk", "message", fmt.Sprintf(format, v...))
-		})),
-		awsconfig.WithRetryer(func() aws.Retryer {
+	region := envOr("AWS_REGION", os.Getenv("AWS_DEFAULT_REGION"))
+	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if c.DynamoDBEndpoint != "" {
+		region = envOr("AWS_REGION", envOr("AWS_DEFAULT_REGION", "us-east-1"))
+		if key == "" || secret == "" {
+			key, secret = "local", "local"
+		}
+	}
+	var missing []error
+	if region == "" {
+		missing = append(missing, errors.New("AWS_REGION is not set"))
+	}
+	if key == "" || secret == "" {
+		missing = append(missing, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"))
+	}
+	if err := errors.Join(missing...); err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	return aws.Config{
+		Region:      region,
+		Credentials: credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN")),
+		HTTPClient:  awshttp.NewBuildableClient().WithTimeout(timeout),
+		Retryer: func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = maxAttempts
 				o.MaxBackoff = maxBackoff
 			})
+		},
+		// The SDK's own warnings go to the JSON log like everything else.
+		Logger: logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) {
+			slog.Warn("aws sdk", "message", fmt.Sprintf(format, v...))
 		}),
-	}
-	if c.DynamoDBEndpoint != "" {
-		// A local endpoint checks no signature; do not go looking for AWS
-		// credentials or a region the developer may not have.
-		if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-			opts = append(opts, awsconfig.WithRegion("us-east-1"))
-		}
-		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-			opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-		}
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	return cfg, nil
+	}, nil
 }
 
 // Load reads the environment and builds the dependencies: what every

@@ -53,3 +53,41 @@ func TestFromEnvLocally(t *testing.T) {
 		})
 	}
 }
+
+// The AWS configuration comes from the variables Lambda sets; against AWS a
+// missing region or key is an error at cold start, not a hunt through files
+// and instance metadata.
+func TestAWSFromTheEnvironment(t *testing.T) {
+	for _, name := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		t.Setenv(name, "")
+	}
+	_, err := config.AWS(config.Config{})
+	if err == nil || !strings.Contains(err.Error(), "AWS_REGION") || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
+		t.Fatalf("nothing set: %v, want both the region and the keys named", err)
+	}
+
+	local, err := config.AWS(config.Config{DynamoDBEndpoint: "http://127.0.0.1:8000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := local.Credentials.Retrieve(t.Context())
+	if err != nil || local.Region != "us-east-1" || creds.AccessKeyID != "local" {
+		t.Errorf("local endpoint: region %q, key %q (%v), want stand-ins", local.Region, creds.AccessKeyID, err)
+	}
+
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_SESSION_TOKEN", "token")
+	cfg, err := config.AWS(config.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err = cfg.Credentials.Retrieve(t.Context())
+	if err != nil || cfg.Region != "eu-west-1" || creds.AccessKeyID != "AKIDEXAMPLE" || creds.SessionToken != "token" {
+		t.Errorf("from the environment: region %q, credentials %+v (%v)", cfg.Region, creds, err)
+	}
+	if cfg.Retryer().MaxAttempts() != 3 {
+		t.Errorf("retryer allows %d attempts, want 3", cfg.Retryer().MaxAttempts())
+	}
+}
