@@ -73,7 +73,7 @@ func parseIDs(list string) ([]string, error) {
 	for i, id := range parts {
 		if !customer.ValidID(id) {
 			fields = append(fields, apierror.FieldError{Field: fmt.Sprintf("customerIds[%d]", i),
-				Message: "must match " + customer.IDPattern.String()})
+				Message: "must match " + customer.IDRule})
 			continue
 		}
 		if !seen[id] {

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,10 +18,33 @@ import (
 // MaxSkew is how far a request's timestamp may be from the server's clock.
 const MaxSkew = 300 * time.Second
 
-var (
-	timestampPattern = regexp.MustCompile(`^[0-9]+$`)
-	signaturePattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
-)
+// validTimestamp reports whether s is decimal digits only (^[0-9]+$), as the
+// contract asks: strconv.ParseInt alone would also take a sign.
+func validTimestamp(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validSignature reports whether s is 64 lowercase hex digits
+// (^[0-9a-f]{64}$): hex.DecodeString alone would also take upper case.
+func validSignature(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // CredentialSource yields the current credentials document.
 type CredentialSource interface {
@@ -60,11 +82,11 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, scope Scope) (st
 	switch {
 	case !okID || !okTS || !okSig:
 		return "", invalidAuth("An authentication header is repeated")
-	case !serviceIDPattern.MatchString(serviceID):
-		return "", invalidAuth(HeaderServiceID + " must match ^[A-Za-z0-9._-]{1,64}$")
-	case !timestampPattern.MatchString(timestamp):
+	case !ValidServiceID(serviceID):
+		return "", invalidAuth(HeaderServiceID + " must match " + serviceIDRule)
+	case !validTimestamp(timestamp):
 		return "", invalidAuth(HeaderTimestamp + " must be Unix time in whole seconds, decimal digits only")
-	case !signaturePattern.MatchString(signature):
+	case !validSignature(signature):
 		return "", invalidAuth(HeaderSignature + " must be 64 lowercase hex digits")
 	}
 	// Content-MD5 is checked after the signature and the scope, in the
@@ -85,7 +107,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, scope Scope) (st
 		return "", fmt.Errorf("load service credentials: %w", err)
 	}
 	want, err := hex.DecodeString(signature)
-	if err != nil { // unreachable after the pattern check; kept for safety
+	if err != nil { // unreachable after validSignature; kept for safety
 		return "", invalidAuth(HeaderSignature + " must be 64 lowercase hex digits")
 	}
 	sts, err := StringToSign(Request{
