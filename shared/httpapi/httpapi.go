@@ -218,8 +218,9 @@ type logged struct {
 const MetricsNamespace = "XCloud/Customers"
 
 // emfDirective declares the metrics of every request line: each by route,
-// and by route and error code ("NONE" on success).
-var emfDirective = []map[string]any{{
+// and by route and error code ("NONE" on success). It is encoded once, not
+// reflected over on every request.
+var emfDirective = mustJSON([]map[string]any{{
 	"Namespace":  MetricsNamespace,
 	"Dimensions": [][]string{{"Route"}, {"Route", "ErrorCode"}},
 	"Metrics": []map[string]string{
@@ -231,7 +232,15 @@ var emfDirective = []map[string]any{{
 		{"Name": "SignatureFailures", "Unit": "Count"},
 		{"Name": "DynamoDBLatency", "Unit": "Milliseconds"},
 	},
-}}
+}})
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 // The function, read once: they do not change while it runs.
 var (
