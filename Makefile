@@ -77,9 +77,10 @@ lint: vet lint-template lint-openapi
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)
 
-## bench: the per-request benchmarks, each endpoint and its floor (benchstat reads the output)
+## bench: the performance report of docs/PERFORMANCE.md (cost per request against its
+## floor, DynamoDB calls and capacity, cold start, size, memory); benchstat reads build/bench.txt
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/bench
+	scripts/with-dynamodb.sh dynalite $(GO) run ./cmd/xcloud-bench -out $(BUILD_DIR)/bench.txt
 
 ## events: re-sign the event fixtures of events/ as the local credential, now
 events:

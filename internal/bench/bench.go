@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/md5"
@@ -12,14 +11,20 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xcloud/customers/functions"
 	"github.com/xcloud/customers/internal/fixtures"
 	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
 )
 
@@ -72,32 +77,70 @@ var listJSON = func() string {
 	return string(append(b, `],"nextToken":"eyJzIjoiQUNUSVZFIiwiaCI6MX0.jIlYmmMWYlKKqvyg8_-UNg"}`...))
 }()
 
+// CaseOf returns the case of function id (a logical id of template.yaml).
+func CaseOf(id string) Case {
+	for _, c := range Cases {
+		if c.Function == id {
+			return c
+		}
+	}
+	panic("bench: no case for " + id)
+}
+
+// IDs returns n customer ids: a HEAD asking after all of them at once.
+func IDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("FST-1536316721808-Customer%03d", i)
+	}
+	return ids
+}
+
 // Setup is the whole API of every function on a fake DynamoDB.
 type Setup struct {
 	Fake    *FakeDynamoDB
+	Meter   *Meter // every DynamoDB call of the functions, seen by SDK middleware
+	deps    *config.Deps
 	entries map[string]httpapi.LambdaHandler
 	events  map[string]events.APIGatewayV2HTTPRequest
 	secret  string
+	dir     string // events/
+	signer  hmacauth.Signer
 }
 
 // NewSetup wires every function as its main does, on a fake DynamoDB, with
 // the local credential of events/env.json; root is the repository.
 func NewSetup(root string) (*Setup, error) {
+	fake := NewFakeDynamoDB(Table)
+	s, err := NewSetupOn(root, fake.URL, Table)
+	if err != nil {
+		fake.Close()
+		return nil, err
+	}
+	s.Fake = fake
+	return s, nil
+}
+
+// NewSetupOn wires every function as its main does, on the DynamoDB at
+// endpoint, using table (which must exist).
+func NewSetupOn(root, endpoint, table string) (*Setup, error) {
 	dir := filepath.Join(root, "events")
 	env, signer, err := fixtures.Local(dir)
 	if err != nil {
 		return nil, err
 	}
-	s := &Setup{Fake: NewFakeDynamoDB(Table), entries: map[string]httpapi.LambdaHandler{}, events: map[string]events.APIGatewayV2HTTPRequest{}, secret: signer.Secret}
+	s := &Setup{Meter: NewMeter(), dir: dir, signer: signer, entries: map[string]httpapi.LambdaHandler{}, events: map[string]events.APIGatewayV2HTTPRequest{}, secret: signer.Secret}
 	cfg := config.Config{
-		Table: Table, StatusIndex: config.DefaultStatusIndex, DynamoDBEndpoint: s.Fake.URL,
+		Table: table, StatusIndex: config.DefaultStatusIndex, DynamoDBEndpoint: endpoint,
 		Credentials: env[config.EnvCredentials], PageTokenKey: "bench-key",
+		APIOptions: []func(*middleware.Stack) error{s.Meter.AddTo},
 	}
 	// The request log line is part of the cost, written as in Lambda.
 	deps, err := config.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		return nil, err
 	}
+	s.deps = deps
 	for _, f := range functions.All {
 		s.entries[f.ID] = httpapi.Lambda(f.New(deps), deps.Log)
 	}
@@ -106,21 +149,54 @@ func NewSetup(root string) (*Setup, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := ev.Resign(signer, time.Now()); err != nil {
-			return nil, err
+		if s.events[c.Name], err = s.sign(ev); err != nil {
+			return nil, fmt.Errorf("sign %s: %w", c.Event, err)
 		}
-		raw, _ := json.Marshal(ev)
-		var e events.APIGatewayV2HTTPRequest
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, err
-		}
-		s.events[c.Name] = e
 	}
 	return s, nil
 }
 
-// Close stops the fake DynamoDB.
-func (s *Setup) Close() { s.Fake.Close() }
+// Close stops the fake DynamoDB, if there is one.
+func (s *Setup) Close() {
+	if s.Fake != nil {
+		s.Fake.Close()
+	}
+}
+
+// ExistsEvent is the exists fixture asking after ids, signed now.
+func (s *Setup) ExistsEvent(ids []string) (events.APIGatewayV2HTTPRequest, error) {
+	ev, err := fixtures.ReadEvent(filepath.Join(s.dir, "exists.json"))
+	if err != nil {
+		return events.APIGatewayV2HTTPRequest{}, err
+	}
+	list := strings.Join(ids, ",")
+	path := "/xcloud/v1/customers/" + list
+	ev["rawPath"] = path
+	ev["requestContext"].(map[string]any)["http"].(map[string]any)["path"] = path
+	for name := range ev["pathParameters"].(map[string]any) {
+		ev["pathParameters"].(map[string]any)[name] = list
+	}
+	return s.sign(ev)
+}
+
+// sign signs ev now and turns it into the event Lambda hands a function.
+func (s *Setup) sign(ev fixtures.Event) (events.APIGatewayV2HTTPRequest, error) {
+	var e events.APIGatewayV2HTTPRequest
+	if err := ev.Resign(s.signer, time.Now()); err != nil {
+		return e, err
+	}
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return e, err
+	}
+	err = json.Unmarshal(raw, &e)
+	return e, err
+}
+
+// InvokeEvent runs ev through the Lambda entry of function id.
+func (s *Setup) InvokeEvent(id string, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return s.entries[id](context.Background(), ev)
+}
 
 // Invoke runs one request of c through its function's Lambda entry.
 func (s *Setup) Invoke(c Case) error {
@@ -181,15 +257,56 @@ func (s *Setup) Floor(c Case) func(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			req, _ := http.NewRequest(http.MethodPost, s.Fake.URL, bytes.NewReader([]byte(c.DynamoBody)))
-			req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+c.DynamoOp)
-			req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-			resp, err := client.Do(req)
-			if err != nil {
+			if err := post(client, s.Fake.URL, c.DynamoOp, c.DynamoBody); err != nil {
 				b.Fatal(err)
 			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+		}
+	}
+}
+
+// post sends one DynamoDB request as a plain net/http POST and reads the answer.
+func post(client *http.Client, url, op, body string) error {
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+// SDKCall measures the get endpoint's DynamoDB call alone, through the
+// functions' own aws-sdk-go-v2 client; PlainCall is the same request as one
+// plain net/http POST. The gap between them is what the SDK costs per call,
+// which no change to the functions' own code can reduce.
+func (s *Setup) SDKCall(b *testing.B) {
+	in := &dynamodb.GetItemInput{
+		TableName:      aws.String(Table),
+		Key:            map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "FST-1536316721808-NewCustomer"}},
+		ConsistentRead: aws.Bool(true),
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.deps.DynamoDB.GetItem(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// PlainCall: see SDKCall.
+func (s *Setup) PlainCall(b *testing.B) {
+	get := CaseOf("GetFunction")
+	client := &http.Client{}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := post(client, s.Fake.URL, get.DynamoOp, get.DynamoBody); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

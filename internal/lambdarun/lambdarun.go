@@ -35,6 +35,10 @@ type Result struct {
 	Payload  []byte         // the response, when the function answered
 	Error    *FunctionError // when the function reported an error
 	Duration time.Duration
+	// SinceStart is the time from starting the binary to the arrival of
+	// this answer at the Runtime API. For the first invocation it is the
+	// cold start as a caller sees it: init plus the first invocation.
+	SinceStart time.Duration
 }
 
 // FunctionError is what a function posts to .../error or .../init/error.
@@ -170,6 +174,17 @@ func (p *Process) Invoke(ctx context.Context, payload []byte) (Result, error) {
 	}
 }
 
+// Pid is the process id of the running function, for reading what the
+// operating system knows of it (its memory, say).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// sinceStart is the time since the binary was started.
+func (p *Process) sinceStart() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return time.Since(p.started)
+}
+
 // Close stops the function and the Runtime API.
 func (p *Process) Close() error {
 	if p.cmd.Process != nil {
@@ -216,7 +231,7 @@ func (p *Process) serveResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
-	inv.done <- Result{Payload: body}
+	inv.done <- Result{Payload: body, SinceStart: p.sinceStart()}
 	w.WriteHeader(http.StatusAccepted)
 }
 
@@ -226,7 +241,8 @@ func (p *Process) serveError(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"errorMessage":"unknown request id","errorType":"InvalidRequestID"}`, http.StatusBadRequest)
 		return
 	}
-	inv.done <- Result{Error: readError(r)}
+	e := readError(r)
+	inv.done <- Result{Error: e, SinceStart: p.sinceStart()}
 	w.WriteHeader(http.StatusAccepted)
 }
 
