@@ -103,7 +103,6 @@ type Setup struct {
 	deps    *config.Deps
 	entries map[string]httpapi.LambdaHandler
 	events  map[string]events.APIGatewayV2HTTPRequest
-	secret  string
 	dir     string // events/
 	signer  hmacauth.Signer
 }
@@ -129,7 +128,7 @@ func NewSetupOn(root, endpoint, table string) (*Setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Setup{Meter: NewMeter(), dir: dir, signer: signer, entries: map[string]httpapi.LambdaHandler{}, events: map[string]events.APIGatewayV2HTTPRequest{}, secret: signer.Secret}
+	s := &Setup{Meter: NewMeter(), dir: dir, signer: signer, entries: map[string]httpapi.LambdaHandler{}, events: map[string]events.APIGatewayV2HTTPRequest{}}
 	cfg := config.Config{
 		Table: table, StatusIndex: config.DefaultStatusIndex, DynamoDBEndpoint: endpoint,
 		Credentials: env[config.EnvCredentials], PageTokenKey: "bench-key",
@@ -243,7 +242,7 @@ func (s *Setup) Floor(c Case) func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			md5.Sum(body)
-			m := hmac.New(sha256.New, []byte(s.secret))
+			m := hmac.New(sha256.New, []byte(s.signer.Secret))
 			m.Write(stringToSign)
 			m.Sum(nil)
 			if len(body) > 0 {
