@@ -2,10 +2,8 @@ package customer
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,7 +13,8 @@ import (
 
 // node is a place in the customer document: an object or a leaf.
 type node struct {
-	field    Index // the leaf's field; -1 for an object
+	field    Index  // the leaf's field; -1 for an object
+	path     string // its dot path, made once rather than for every body
 	children map[string]*node
 	leaves   []Index // every leaf below an object
 }
@@ -30,7 +29,7 @@ func buildTree() *node {
 			n.leaves = append(n.leaves, Index(i))
 			child, ok := n.children[seg]
 			if !ok {
-				child = &node{field: -1, children: map[string]*node{}}
+				child = &node{field: -1, path: strings.Join(f.Segments[:depth+1], "."), children: map[string]*node{}}
 				if depth == len(f.Segments)-1 {
 					child.field = Index(i)
 				}
@@ -83,7 +82,7 @@ func DecodeUpdate(body []byte, pathID string) (Document, error) {
 }
 
 type decoder struct {
-	dec  *json.Decoder
+	scan scanner
 	doc  Document
 	errs []apierror.FieldError
 }
@@ -96,33 +95,21 @@ func decode(body []byte) (*decoder, error) {
 	if !utf8.Valid(body) {
 		return nil, invalidJSON("The body is not valid UTF-8")
 	}
-	d := &decoder{dec: json.NewDecoder(bytes.NewReader(body))}
-	d.dec.UseNumber()
-	tok, err := d.dec.Token()
+	d := &decoder{scan: scanner{buf: body}}
+	tok, err := d.scan.next()
 	if err != nil {
-		return nil, syntaxError(err)
+		return nil, err
 	}
-	if tok != json.Delim('{') {
+	if tok.kind != beginObject {
 		return nil, invalidJSON("The body must be one JSON object")
 	}
 	if err := d.object(tree, ""); err != nil {
-		return nil, syntaxError(err)
+		return nil, err
 	}
-	if _, err := d.dec.Token(); err != io.EOF {
+	if !d.scan.atEnd() {
 		return nil, invalidJSON("The body must be one JSON object, with nothing after it")
 	}
 	return d, nil
-}
-
-func syntaxError(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return invalidJSON("The body is not well-formed JSON: it ends too soon")
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return invalidJSON("The body is not well-formed JSON at byte " + strconv.FormatInt(se.Offset, 10))
-	}
-	return invalidJSON("The body is not well-formed JSON")
 }
 
 func (d *decoder) result() (Document, error) {
@@ -149,45 +136,50 @@ func (d *decoder) failedAt(path string) bool {
 // object reads the members of an object whose '{' was read. Only JSON
 // syntax errors are returned; rule violations are collected.
 func (d *decoder) object(n *node, prefix string) error {
-	seen := map[string]bool{}
-	for d.dec.More() {
-		tok, err := d.dec.Token()
+	seen := make([]*node, 0, 8) // the known members read; an object has few
+	for d.scan.more() {
+		tok, err := d.scan.next() // a key: the scanner reads nothing else here
 		if err != nil {
 			return err
 		}
-		key, _ := tok.(string) // object keys are always strings
-		path := joinPath(prefix, key)
-		child := n.children[key]
+		var child *node
+		if tok.escaped {
+			child = n.children[tok.text()]
+		} else {
+			child = n.children[string(tok.raw)] // a lookup that does not allocate
+		}
 		switch {
 		case child == nil:
-			d.fail(path, "is not a known field")
+			d.fail(joinPath(prefix, tok.text()), "is not a known field")
 			err = d.skip()
-		case seen[key]:
-			d.fail(path, "appears more than once")
+		case slices.Contains(seen, child):
+			d.fail(child.path, "appears more than once")
 			err = d.skip()
 		case child.field < 0:
-			err = d.nested(child, path)
+			err = d.nested(child, child.path)
 		default:
-			err = d.leaf(child.field, path)
+			err = d.leaf(child.field, child.path)
 		}
 		if err != nil {
 			return err
 		}
-		seen[key] = true
+		if child != nil {
+			seen = append(seen, child)
+		}
 	}
-	_, err := d.dec.Token() // '}'
+	_, err := d.scan.next() // '}'
 	return err
 }
 
 func (d *decoder) nested(n *node, path string) error {
-	tok, err := d.dec.Token()
+	tok, err := d.scan.next()
 	if err != nil {
 		return err
 	}
-	switch tok {
-	case json.Delim('{'):
+	switch tok.kind {
+	case beginObject:
 		return d.object(n, path)
-	case nil:
+	case nullToken:
 		required := false
 		for _, i := range n.leaves {
 			d.doc[i] = Entry{State: Null}
@@ -199,17 +191,17 @@ func (d *decoder) nested(n *node, path string) error {
 		return nil
 	default:
 		d.fail(path, "must be an object")
-		return d.skipRest(tok)
+		return d.scan.skip(tok)
 	}
 }
 
 func (d *decoder) leaf(i Index, path string) error {
-	tok, err := d.dec.Token()
+	tok, err := d.scan.next()
 	if err != nil {
 		return err
 	}
 	f := Fields[i]
-	if tok == nil {
+	if tok.kind == nullToken {
 		d.doc[i] = Entry{State: Null}
 		return nil
 	}
@@ -220,7 +212,7 @@ func (d *decoder) leaf(i Index, path string) error {
 	if msg != "" {
 		d.doc[i] = Entry{State: invalid}
 		d.fail(path, msg)
-		return d.skipRest(tok)
+		return d.scan.skip(tok)
 	}
 	if f.Trim {
 		v.Str = strings.TrimSpace(v.Str)
@@ -230,62 +222,40 @@ func (d *decoder) leaf(i Index, path string) error {
 }
 
 // convert turns a JSON token into a Value of kind, or says what was wrong.
-func convert(kind Kind, tok json.Token) (Value, string) {
+func convert(kind Kind, tok token) (Value, string) {
 	switch kind {
 	case KindString:
-		if s, ok := tok.(string); ok {
-			return String(s), ""
+		if tok.kind == stringToken {
+			return String(tok.text()), ""
 		}
 		return Value{}, "must be a string"
 	case KindBoolean:
-		if b, ok := tok.(bool); ok {
-			return Boolean(b), ""
+		if tok.kind == trueToken || tok.kind == falseToken {
+			return Boolean(tok.kind == trueToken), ""
 		}
 		return Value{}, "must be true or false"
 	case KindInteger:
-		num, ok := tok.(json.Number)
-		if !ok || strings.ContainsAny(string(num), ".eE") {
+		if tok.kind != numberToken || bytes.ContainsAny(tok.raw, ".eE") {
 			return Value{}, "must be an integer"
 		}
 		// Digits only, so an error means out of range: ParseInt then gives
 		// the nearest int64, which the field's range check rejects.
-		i, _ := strconv.ParseInt(string(num), 10, 64)
+		i, _ := strconv.ParseInt(string(tok.raw), 10, 64)
 		return Integer(i), ""
 	default:
-		num, ok := tok.(json.Number)
-		if !ok {
+		if tok.kind != numberToken {
 			return Value{}, "must be a number"
 		}
-		f, _ := strconv.ParseFloat(string(num), 64) // ±Inf when out of range
+		f, _ := strconv.ParseFloat(string(tok.raw), 64) // ±Inf when out of range
 		return Number(f), ""
 	}
 }
 
 // skip reads and discards one value.
 func (d *decoder) skip() error {
-	tok, err := d.dec.Token()
+	tok, err := d.scan.next()
 	if err != nil {
 		return err
 	}
-	return d.skipRest(tok)
-}
-
-// skipRest discards the rest of a value whose first token was tok.
-func (d *decoder) skipRest(tok json.Token) error {
-	if tok != json.Delim('{') && tok != json.Delim('[') {
-		return nil
-	}
-	for depth := 1; depth > 0; {
-		t, err := d.dec.Token()
-		if err != nil {
-			return err
-		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-	}
-	return nil
+	return d.scan.skip(tok)
 }
