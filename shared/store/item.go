@@ -160,13 +160,17 @@ func decodeItem(item map[string]types.AttributeValue) (*customer.Customer, error
 }
 
 func lookup(item map[string]types.AttributeValue, segments []string) types.AttributeValue {
-	var av types.AttributeValue = &types.AttributeValueMemberM{Value: item}
-	for _, s := range segments {
-		m, ok := av.(*types.AttributeValueMemberM)
-		if !ok {
-			return nil
+	m := item
+	var av types.AttributeValue
+	for i, s := range segments {
+		if i > 0 {
+			inner, ok := av.(*types.AttributeValueMemberM)
+			if !ok {
+				return nil
+			}
+			m = inner.Value
 		}
-		if av = m.Value[s]; av == nil {
+		if av = m[s]; av == nil {
 			return nil
 		}
 	}
