@@ -7,7 +7,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -255,18 +257,28 @@ func NewDynamoDB(awsCfg aws.Config, c Config) *dynamodb.Client {
 
 // trimStack takes out of every DynamoDB call the steps the functions do not
 // need, each of which costs allocations on every request: endpoint discovery
-// (off for DynamoDB unless asked for), the per-call invocation id and the
-// user agent header (AWS-side telemetry only).
+// (off for DynamoDB unless asked for), the per-call invocation id and user
+// agent header (AWS-side telemetry only), the trace header for Lambda's
+// recursion detection (which does not cover DynamoDB), and the response's
+// arrival time, raw copy and debug logging in the call's metadata, which
+// nothing here reads. The AWS request id (in errors) and the typed errors
+// stay.
 func trimStack(s *middleware.Stack) error {
-	for _, id := range []string{"ClientRequestID", "UserAgent"} {
-		if _, err := s.Build.Remove(id); err != nil {
-			return fmt.Errorf("remove %s: %w", id, err)
+	var errs []error
+	remove := func(step string, remove func(id string) error, ids ...string) {
+		for _, id := range ids {
+			if err := remove(id); err != nil {
+				errs = append(errs, fmt.Errorf("remove %s from the %s step: %w", id, step, err))
+			}
 		}
 	}
-	if _, err := s.Finalize.Remove("DiscoverEndpoint"); err != nil {
-		return fmt.Errorf("remove DiscoverEndpoint: %w", err)
-	}
-	return nil
+	remove("build", func(id string) error { _, err := s.Build.Remove(id); return err },
+		"ClientRequestID", "UserAgent", "RecursionDetection")
+	remove("finalize", func(id string) error { _, err := s.Finalize.Remove(id); return err },
+		"DiscoverEndpoint")
+	remove("deserialize", func(id string) error { _, err := s.Deserialize.Remove(id); return err },
+		"AddRawResponseToMetadata", "RecordResponseTiming", "RequestResponseLogger")
+	return errors.Join(errs...)
 }
 
 // AWS returns the AWS configuration the clients share: bounded attempts and
@@ -329,5 +341,41 @@ func Load(ctx context.Context, n Needs) (*Deps, error) {
 	}
 	log := NewLogger(c.LogLevel)
 	slog.SetDefault(log) // the SDK's warnings go through the default logger
-	return New(ctx, c, log)
+	d, err := New(ctx, c, log)
+	if err != nil {
+		return nil, err
+	}
+	if inLambda() {
+		go primeConnection(ctx, d.DynamoDB.Options(), log)
+	}
+	return d, nil
+}
+
+// primeConnection opens, in the background, the connection the first
+// DynamoDB call will use, so that its TCP and TLS handshakes overlap the wait
+// for the first event instead of adding to that request's latency. It asks
+// for the endpoint's health page (GET /): no DynamoDB operation, no
+// signature, no capacity. The connection then waits in the client's pool; if
+// priming fails or is late, the first call dials as it would have.
+func primeConnection(ctx context.Context, o dynamodb.Options, log *slog.Logger) {
+	ep, err := o.EndpointResolverV2.ResolveEndpoint(ctx, dynamodb.EndpointParameters{
+		Region: aws.String(o.Region), Endpoint: o.BaseEndpoint,
+	})
+	if err != nil {
+		log.Debug("prime DynamoDB connection", "error", err.Error())
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.URI.String(), nil)
+	if err != nil {
+		log.Debug("prime DynamoDB connection", "error", err.Error())
+		return
+	}
+	resp, err := o.HTTPClient.Do(req)
+	if err != nil {
+		log.Debug("prime DynamoDB connection", "error", err.Error())
+		return
+	}
+	// Read to the end, or the connection is not reused.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
 }

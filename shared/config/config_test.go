@@ -1,8 +1,19 @@
 package config_test
 
 import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
@@ -89,5 +100,68 @@ func TestAWSFromTheEnvironment(t *testing.T) {
 	}
 	if cfg.Retryer().MaxAttempts() != 3 {
 		t.Errorf("retryer allows %d attempts, want 3", cfg.Retryer().MaxAttempts())
+	}
+}
+
+// DynamoDB calls run without the SDK steps the functions do not need, and
+// still sign, retry, and report AWS's errors with their codes and request ids.
+func TestDynamoDBCallsRunATrimmedStack(t *testing.T) {
+	var attempts int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts++
+		if r.Header.Get("Authorization") == "" || r.Header.Get("X-Amzn-Trace-Id") != "" || r.Header.Get("Amz-Sdk-Invocation-Id") != "" {
+			t.Errorf("request headers %v: want a signature and no trace or invocation id", r.Header)
+		}
+		w.Header().Set("X-Amzn-Requestid", "REQ123")
+		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".PutItem") {
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}`))
+			return
+		}
+		w.Write([]byte(`{"Item":{"customerId":{"S":"FST-1-a"}}}`))
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "GetFunction")
+	t.Setenv("_X_AMZN_TRACE_ID", "Root=1-00000000-000000000000000000000000")
+
+	var stack string
+	c := config.Config{DynamoDBEndpoint: srv.URL, APIOptions: []func(*middleware.Stack) error{
+		func(s *middleware.Stack) error { stack = s.String(); return nil },
+	}}
+	awsCfg, err := config.AWS(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := config.NewDynamoDB(awsCfg, c)
+	key := map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "FST-1-a"}}
+	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, ok := out.Item["customerId"].(*types.AttributeValueMemberS); !ok || s.Value != "FST-1-a" {
+		t.Errorf("item %v", out.Item)
+	}
+	for _, gone := range []string{"ClientRequestID", "UserAgent", "RecursionDetection", "DiscoverEndpoint",
+		"AddRawResponseToMetadata", "RecordResponseTiming", "RequestResponseLogger"} {
+		if strings.Contains(stack, "\t"+gone+"\n") {
+			t.Errorf("the stack still runs %s:\n%s", gone, stack)
+		}
+	}
+	for _, kept := range []string{"Retry", "Signing", "OperationDeserializer", "ResponseErrorWrapper", "RequestIDRetriever"} {
+		if !strings.Contains(stack, "\t"+kept+"\n") {
+			t.Errorf("the stack lost %s:\n%s", kept, stack)
+		}
+	}
+
+	_, err = db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("t"), Item: key})
+	var failed *types.ConditionalCheckFailedException
+	var respErr *awshttp.ResponseError
+	var apiErr smithy.APIError
+	if !errors.As(err, &failed) || !errors.As(err, &respErr) || respErr.ServiceRequestID() != "REQ123" ||
+		!errors.As(err, &apiErr) || apiErr.ErrorCode() != "ConditionalCheckFailedException" {
+		t.Errorf("a refused write: %v, want the typed error with its code and request id", err)
+	}
+	if attempts != 2 {
+		t.Errorf("%d attempts, want 2 (a refused condition is not retried)", attempts)
 	}
 }
