@@ -236,7 +236,10 @@ type MemoryResult struct {
 	InitRSS     int64 // once the function asks for its first event
 	EarlyRSS    int64 // after the first MemoryWindow invocations (all of them, if fewer)
 	FinalRSS    int64 // after the last invocation
-	PeakRSS     int64 // the most it ever held (VmHWM), read at the end
+	// PeakRSS is the most it ever held: VmHWM at the end, or a VmRSS read
+	// earlier if that was more, since Linux raises VmHWM only at certain
+	// events (unmapping, exit) and a read can come after RSS has fallen.
+	PeakRSS int64
 }
 
 // Memory starts binary once and hands it event invocations times, checking
@@ -274,6 +277,7 @@ func Memory(ctx context.Context, binary string, env []string, event []byte, invo
 	if m.FinalRSS, m.PeakRSS, err = readMemory(status); err != nil {
 		return MemoryResult{}, fmt.Errorf("memory of %s: %w", binary, err)
 	}
+	m.PeakRSS = max(m.PeakRSS, m.InitRSS, m.EarlyRSS, m.FinalRSS)
 	return m, nil
 }
 
