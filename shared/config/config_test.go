@@ -3,10 +3,14 @@ package config_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -163,5 +167,66 @@ func TestDynamoDBCallsRunATrimmedStack(t *testing.T) {
 	}
 	if attempts != 2 {
 		t.Errorf("%d attempts, want 2 (a refused condition is not retried)", attempts)
+	}
+}
+
+// In Lambda, Load opens the first DynamoDB call's connection in the
+// background, with a GET that is no operation, and leaves it in the client's
+// pool for the calls (which connection a call takes is net/http's choice).
+func TestLoadPrimesTheDynamoDBConnection(t *testing.T) {
+	var mu sync.Mutex
+	conns, gets := 0, 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			mu.Lock()
+			gets++
+			mu.Unlock()
+			w.Write([]byte("healthy: test"))
+			return
+		}
+		w.Write([]byte(`{}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	for _, name := range config.Everything.Env() {
+		t.Setenv(name, "")
+	}
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "GetFunction")
+	t.Setenv(config.EnvTable, "t")
+	t.Setenv(config.EnvCredentials, `{}`)
+	t.Setenv(config.EnvLogLevel, "ERROR")
+	t.Setenv(config.EnvDynamoDBEndpoint, srv.URL)
+
+	// Load's context reaches the priming request: its trace says when the
+	// connection is back in the client's pool.
+	pooled := make(chan error, 1)
+	ctx := httptrace.WithClientTrace(t.Context(), &httptrace.ClientTrace{PutIdleConn: func(err error) { pooled <- err }})
+	d, err := config.Load(ctx, config.Needs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-pooled:
+		if err != nil {
+			t.Fatalf("the primed connection was not kept: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no primed connection after Load")
+	}
+	key := map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "FST-1-a"}}
+	if _, err := d.DynamoDB.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if gets != 1 || conns < 1 {
+		t.Errorf("%d GETs over %d connections, want 1 GET", gets, conns)
 	}
 }
