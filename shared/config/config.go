@@ -358,24 +358,28 @@ func Load(ctx context.Context, n Needs) (*Deps, error) {
 // signature, no capacity. The connection then waits in the client's pool; if
 // priming fails or is late, the first call dials as it would have.
 func primeConnection(ctx context.Context, o dynamodb.Options, log *slog.Logger) {
+	if err := getRoot(ctx, o); err != nil {
+		log.Debug("prime DynamoDB connection", "error", err.Error())
+	}
+}
+
+func getRoot(ctx context.Context, o dynamodb.Options) error {
 	ep, err := o.EndpointResolverV2.ResolveEndpoint(ctx, dynamodb.EndpointParameters{
 		Region: aws.String(o.Region), Endpoint: o.BaseEndpoint,
 	})
 	if err != nil {
-		log.Debug("prime DynamoDB connection", "error", err.Error())
-		return
+		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.URI.String(), nil)
 	if err != nil {
-		log.Debug("prime DynamoDB connection", "error", err.Error())
-		return
+		return err
 	}
 	resp, err := o.HTTPClient.Do(req)
 	if err != nil {
-		log.Debug("prime DynamoDB connection", "error", err.Error())
-		return
+		return err
 	}
 	// Read to the end, or the connection is not reused.
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
+	return err
 }
