@@ -90,6 +90,9 @@ func container(item map[string]types.AttributeValue, path string) (map[string]ty
 // null marks a cleared field (see Store.Update).
 var null types.AttributeValue = &types.AttributeValueMemberNULL{Value: true}
 
+// one is the version increment of every update.
+var one = num(1)
+
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
 func num(i int64) types.AttributeValue {

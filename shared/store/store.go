@@ -109,27 +109,36 @@ type Update struct {
 // the item as it was just before this write, returned by the write itself.
 func (s *Store) Update(ctx context.Context, id string, update customer.Document, ifMatch []int64, now time.Time) (*Update, error) {
 	ex := newExpression()
-	var sets []string
-	for i, f := range customer.Fields {
+	var expr strings.Builder
+	expr.Grow(512)
+	set := func(path, value string) {
+		if expr.Len() == 0 {
+			expr.WriteString("SET ")
+		} else {
+			expr.WriteString(", ")
+		}
+		expr.WriteString(path)
+		expr.WriteString(" = ")
+		expr.WriteString(value)
+	}
+	for i := range customer.Fields {
 		switch update[i].State {
 		case customer.Set:
-			sets = append(sets, ex.path(f.Segments)+" = "+ex.value(attributeValue(update[i].Value)))
+			set(ex.field(i), ex.value(attributeValue(update[i].Value)))
 		case customer.Null:
 			// A cleared field is stored as DynamoDB's NULL, read back as
 			// absent, rather than REMOVEd: minidyn, which local runs and
 			// tests use, mishandles REMOVE (a top-level attribute stays, a
 			// nested one corrupts its map). Real DynamoDB does either.
-			sets = append(sets, ex.path(f.Segments)+" = "+ex.value(null))
+			set(ex.field(i), ex.value(null))
 		}
 	}
 	if update[customer.Status].State == customer.Set {
-		sets = append(sets, ex.name(attrStatusShard)+" = "+ex.value(str(statusShard(id, update.Str(customer.Status)))))
+		set(ex.name(attrStatusShard), ex.value(str(statusShard(id, update.Str(customer.Status)))))
 	}
 	ver := ex.name(attrVersion)
-	sets = append(sets,
-		ex.name(attrUpdatedAt)+" = "+ex.value(str(customer.Timestamp(now))),
-		ver+" = "+ver+" + "+ex.value(num(1)))
-	expr := "SET " + strings.Join(sets, ", ")
+	set(ex.name(attrUpdatedAt), ex.value(str(customer.Timestamp(now))))
+	set(ver, ver+" + "+ex.value(one))
 	cond := "attribute_exists(" + ex.name(attrID) + ")"
 	if ifMatch != nil {
 		if len(ifMatch) == 0 {
@@ -144,7 +153,7 @@ func (s *Store) Update(ctx context.Context, id string, update customer.Document,
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                           aws.String(s.table),
 		Key:                                 key(id),
-		UpdateExpression:                    aws.String(expr),
+		UpdateExpression:                    aws.String(expr.String()),
 		ConditionExpression:                 aws.String(cond),
 		ExpressionAttributeNames:            ex.names,
 		ExpressionAttributeValues:           ex.values,
@@ -386,39 +395,84 @@ func unavailable(err error) bool {
 	return errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// expression collects the placeholders of an update expression.
+// expression collects the placeholders of an update expression. Every
+// attribute name has a fixed placeholder, and values are numbered, from
+// tables built once, so an update spends no allocation on placeholder text.
 type expression struct {
 	names  map[string]string // placeholder -> attribute name
-	byName map[string]string // attribute name -> placeholder
 	values map[string]types.AttributeValue
 }
 
 func newExpression() *expression {
-	return &expression{names: map[string]string{}, byName: map[string]string{}, values: map[string]types.AttributeValue{}}
+	return &expression{
+		names:  make(map[string]string, len(namePlaceholders)),
+		values: make(map[string]types.AttributeValue, len(customer.Fields)+4),
+	}
 }
+
+// namePlaceholders holds a placeholder for every attribute name an update
+// can touch: each segment of each field's path and the item's own
+// attributes. fieldPaths is each field's path in placeholders.
+var namePlaceholders, fieldPaths = func() (map[string]string, []string) {
+	names := map[string]string{}
+	add := func(n string) string {
+		if p, ok := names[n]; ok {
+			return p
+		}
+		p := "#n" + strconv.Itoa(len(names))
+		names[n] = p
+		return p
+	}
+	for _, n := range []string{attrID, attrStatusShard, attrUpdatedAt, attrVersion} {
+		add(n)
+	}
+	paths := make([]string, len(customer.Fields))
+	for i, f := range customer.Fields {
+		parts := make([]string, len(f.Segments))
+		for j, seg := range f.Segments {
+			parts[j] = add(seg)
+		}
+		paths[i] = strings.Join(parts, ".")
+	}
+	return names, paths
+}()
+
+// valuePlaceholders are the first value placeholders, enough for an update
+// of every field with a short If-Match list.
+var valuePlaceholders = func() []string {
+	ps := make([]string, len(customer.Fields)+16)
+	for i := range ps {
+		ps[i] = ":v" + strconv.Itoa(i)
+	}
+	return ps
+}()
 
 // name returns the placeholder of an attribute name; every name goes through
 // one, since many (status, location, name) are reserved words.
 func (e *expression) name(n string) string {
-	if p, ok := e.byName[n]; ok {
-		return p
+	p, ok := namePlaceholders[n]
+	if !ok {
+		panic("store: no placeholder for attribute " + n) // a programming error, caught by every update test
 	}
-	p := "#n" + strconv.Itoa(len(e.names))
 	e.names[p] = n
-	e.byName[n] = p
 	return p
 }
 
-func (e *expression) path(segments []string) string {
-	parts := make([]string, len(segments))
-	for i, s := range segments {
-		parts[i] = e.name(s)
+// field returns the placeholder path of field i.
+func (e *expression) field(i int) string {
+	for _, seg := range customer.Fields[i].Segments {
+		e.name(seg)
 	}
-	return strings.Join(parts, ".")
+	return fieldPaths[i]
 }
 
 func (e *expression) value(v types.AttributeValue) string {
-	p := ":v" + strconv.Itoa(len(e.values))
+	var p string
+	if n := len(e.values); n < len(valuePlaceholders) {
+		p = valuePlaceholders[n]
+	} else {
+		p = ":v" + strconv.Itoa(n)
+	}
 	e.values[p] = v
 	return p
 }
