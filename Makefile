@@ -23,7 +23,8 @@ ACTIONLINT  = github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
 # Fuzz targets, package:Name; `make fuzz` runs each for FUZZTIME.
 FUZZ_TARGETS = ./shared/hmacauth:FuzzVerify ./shared/hmacauth:FuzzCanonicalQuery \
                ./shared/customer:FuzzDecode ./shared/customer:FuzzScannerMatchesEncodingJSON \
-               ./internal/localapi:FuzzLambdaHandler
+               ./internal/localapi:FuzzLambdaHandler \
+               ./shared/dynamoprotocol:FuzzDecodeMatchesSDK ./shared/dynamoprotocol:FuzzEncodeMatchesSDK
 FUZZTIME    ?= 30s
 
 .PHONY: run test vet unit bench fuzz test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build $(addprefix build-,$(FUNCTIONS))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -64,7 +65,10 @@ func NewFakeDynamoDB(table string) *FakeDynamoDB {
 			http.Error(w, `{"__type":"UnknownOperationException"}`, http.StatusBadRequest)
 			return
 		}
+		// DynamoDB always sends Content-Length; without it net/http would
+		// chunk answers over 2 KB.
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
 	}))
 	return f

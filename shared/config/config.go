@@ -3,6 +3,7 @@
 package config
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -24,6 +25,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xcloud/customers/shared/customer"
+	"github.com/xcloud/customers/shared/dynamoprotocol"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/pagetoken"
 	"github.com/xcloud/customers/shared/secrets"
@@ -245,6 +247,9 @@ const (
 // NewDynamoDB returns the DynamoDB client of c.
 func NewDynamoDB(awsCfg aws.Config, c Config) *dynamodb.Client {
 	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		// Successful answers are decoded directly, without the SDK's
+		// generic decoder (shared/dynamoprotocol).
+		o.Protocol = dynamoprotocol.New(o.Protocol)
 		o.APIOptions = append(o.APIOptions, trimStack)
 		o.APIOptions = append(o.APIOptions, c.APIOptions...)
 		if c.DynamoDBEndpoint != "" {
@@ -318,7 +323,7 @@ func AWS(c Config) (aws.Config, error) {
 	return aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN")),
-		HTTPClient:  awshttp.NewBuildableClient().WithTimeout(timeout),
+		HTTPClient:  wholeBodies{awshttp.NewBuildableClient().WithTimeout(timeout)},
 		Retryer: func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = maxAttempts
@@ -330,6 +335,31 @@ func AWS(c Config) (aws.Config, error) {
 			slog.Warn("aws sdk", "message", fmt.Sprintf(format, v...))
 		}),
 	}, nil
+}
+
+// wholeBodies hands net/http each request body as an in-memory reader. The
+// SDK wraps the body in a type net/http cannot see is in memory, so net/http
+// writes the headers and then the body in two writes, two TCP packets for
+// every DynamoDB call (golang/go#22088). Each attempt of a call builds a new
+// request, so replacing its body here is safe.
+type wholeBodies struct{ next aws.HTTPClient }
+
+// maxWholeBody bounds the bodies read into memory here; DynamoDB's largest
+// request is 16 MB, the functions' a few KB.
+const maxWholeBody = 1 << 20
+
+func (c wholeBodies) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength > 0 && r.ContentLength <= maxWholeBody {
+		body := make([]byte, r.ContentLength)
+		_, err := io.ReadFull(r.Body, body)
+		r.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read the request body: %w", err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return c.next.Do(r)
 }
 
 // Load reads the environment and builds the dependencies: what every
