@@ -51,8 +51,9 @@ unit:
 test-dynalite:
 	scripts/with-dynamodb.sh dynalite $(GO) test -race -count=1 $(STORAGE_PKGS)
 
+# moto also speaks Secrets Manager: the functions' own client runs against it.
 test-moto:
-	scripts/with-dynamodb.sh moto $(GO) test -race -count=1 $(STORAGE_PKGS)
+	scripts/with-dynamodb.sh moto sh -c 'XCLOUD_MOTO_ENDPOINT=$$DYNAMODB_ENDPOINT $(GO) test -race -count=1 $(STORAGE_PKGS) ./shared/secrets/'
 
 # The client recipes of clients/ (Postman with newman, Python, Node, curl)
 # run against the local API, so that none of them rots.

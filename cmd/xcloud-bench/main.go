@@ -4,13 +4,14 @@
 // memory. Every figure is set against a reference measured in the same run,
 // so the ratios hold on a noisy machine. `make bench` runs it.
 //
-//	xcloud-bench [-rounds 5] [-benchtime 300ms] [-out build/bench.txt]
+//	xcloud-bench [-rounds 7] [-benchtime 250ms] [-out build/bench.txt]
 //
 // With DYNAMODB_ENDPOINT set (make bench starts dynalite), the capacity
 // section runs there; without it, it is skipped.
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -39,8 +40,8 @@ const (
 
 func main() {
 	testing.Init()
-	rounds := flag.Int("rounds", 5, "interleaved rounds of each per-request benchmark")
-	benchtime := flag.String("benchtime", "300ms", "time each benchmark runs in a round")
+	rounds := flag.Int("rounds", 7, "interleaved rounds of each per-request benchmark")
+	benchtime := flag.String("benchtime", "250ms", "time each benchmark runs in a round")
 	out := flag.String("out", "build/bench.txt", "where to write the raw results, in the format benchstat reads")
 	starts := flag.Int("coldstarts", 15, "cold starts of each function and of the minimal one")
 	invocations := flag.Int("invocations", 10000, "invocations of each function for the memory figures")
@@ -131,18 +132,19 @@ func (r *report) requests(rounds int, out string) error {
 	}
 
 	fmt.Fprintf(r.out, "\nPer request, through the whole Lambda path, DynamoDB answering at once\n")
-	fmt.Fprintf(r.out, "(GOMAXPROCS=1; median of %d interleaved rounds; raw results in %s)\n", rounds, out)
+	fmt.Fprintf(r.out, "(GOMAXPROCS=1; fastest of %d interleaved rounds, median ratio beside it; raw results in %s)\n", rounds, out)
 	tw := tabwriter.NewWriter(r.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "endpoint\tµs/op\tallocs/op\tB/op\tfloor µs/op\tfloor allocs/op\tratio\tbudget\t")
+	fmt.Fprintln(tw, "endpoint\tµs/op\tallocs/op\tB/op\tfloor µs/op\tfloor allocs/op\tratio\tmedian ratio\tbudget\t")
 	for _, c := range bench.Cases {
 		sr := results[c.Function]
-		e, f := median(sr.endpoint), median(sr.floor)
+		e, f := fastest(sr.endpoint), fastest(sr.floor)
 		ratio := e.ns / f.ns
 		verdict := r.judge(ratio <= requestBudget, fmt.Sprintf("%s costs %.1f× its floor", c.Name, ratio))
-		fmt.Fprintf(tw, "%s\t%.1f\t%d\t%d\t%.1f\t%d\t%.2f×\t≤ %.0f× %s\t\n", c.Name, e.ns/1e3, e.allocs, e.bytes, f.ns/1e3, f.allocs, ratio, requestBudget, verdict)
+		fmt.Fprintf(tw, "%s\t%.1f\t%d\t%d\t%.1f\t%d\t%.2f×\t%.2f×\t≤ %.0f× %s\t\n", c.Name, e.ns/1e3, e.allocs, e.bytes, f.ns/1e3, f.allocs, ratio,
+			median(sr.endpoint).ns/median(sr.floor).ns, requestBudget, verdict)
 	}
 	tw.Flush()
-	sm, pm := median(sdk), median(plain)
+	sm, pm := fastest(sdk), fastest(plain)
 	fmt.Fprintf(r.out, "The GetItem call alone: aws-sdk-go-v2 %.1f µs/op, %d allocs/op; one plain POST %.1f µs/op, %d allocs/op (%.2f×)\n",
 		sm.ns/1e3, sm.allocs, pm.ns/1e3, pm.allocs, sm.ns/pm.ns)
 	return nil
@@ -151,6 +153,17 @@ func (r *report) requests(rounds int, out string) error {
 type figures struct {
 	ns            float64
 	allocs, bytes int64
+}
+
+// fastest is the fastest of rs, with the median allocations (which do not
+// vary). Another process on the machine can only add time to a round, never
+// take it away, so the fastest round is the least disturbed measurement of
+// what the code costs, for an endpoint and its floor alike (Chen and
+// Revels, "Robust benchmarking in noisy environments", 2016).
+func fastest(rs []testing.BenchmarkResult) figures {
+	f := median(rs)
+	f.ns = float64(slices.MinFunc(rs, func(a, b testing.BenchmarkResult) int { return cmp.Compare(a.NsPerOp(), b.NsPerOp()) }).NsPerOp())
+	return f
 }
 
 // median takes the median of each figure of rs.
@@ -316,9 +329,9 @@ func (r *report) processes(starts, invocations int) error {
 	}
 
 	fmt.Fprintf(r.out, "\nCold start: exec to first response under the local Runtime API, %s/%s build\n", runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(r.out, "(median of %d runs, alternating with the minimal aws-lambda-go function)\n", starts)
+	fmt.Fprintf(r.out, "(fastest of %d runs, alternating with the minimal aws-lambda-go function; median ratio beside it)\n", starts)
 	tw := tabwriter.NewWriter(r.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "function\tms\tminimal ms\tratio\tbudget\t")
+	fmt.Fprintln(tw, "function\tms\tminimal ms\tratio\tmedian ratio\tbudget\t")
 	for _, b := range fns {
 		fd, md, err := bench.ColdStarts(ctx, starts,
 			bench.Run{Binary: b.host, Env: env, Event: b.event},
@@ -326,9 +339,11 @@ func (r *report) processes(starts, invocations int) error {
 		if err != nil {
 			return fmt.Errorf("cold start of %s: %w", b.id, err)
 		}
-		f, m := bench.Median(fd), bench.Median(md)
+		// The fastest, as for the cost per request (see fastest).
+		f, m := slices.Min(fd), slices.Min(md)
 		ratio := float64(f) / float64(m)
-		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f×\t≤ %.1f× %s\t\n", b.id, ms(f), ms(m), ratio, coldStartBudget,
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f×\t%.2f×\t≤ %.1f× %s\t\n", b.id, ms(f), ms(m), ratio,
+			float64(bench.Median(fd))/float64(bench.Median(md)), coldStartBudget,
 			r.judge(ratio <= coldStartBudget, fmt.Sprintf("%s cold-starts in %.1f× the minimal function", b.id, ratio)))
 	}
 	tw.Flush()

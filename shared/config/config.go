@@ -20,7 +20,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
@@ -182,21 +181,13 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
 		return nil, err
 	}
 	db := NewDynamoDB(awsCfg, c)
-	var sm *secretsmanager.Client
-	if c.CredentialsSecretID != "" || c.PageTokenSecretID != "" {
-		sm = secretsmanager.NewFromConfig(awsCfg, func(o *secretsmanager.Options) {
-			// The SDK's own variable for another endpoint (a local stack, a
-			// test's fake), which its config loader would have read.
-			if url := os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"); url != "" {
-				o.BaseEndpoint = aws.String(url)
-			}
-		})
-	}
-
+	// The SDK's own variable for another endpoint (a local stack, a test's
+	// fake), which its config loader would have read.
+	sm := secrets.NewSecretsManager(awsCfg, os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"))
 	var creds hmacauth.CredentialSource
 	switch {
 	case c.CredentialsSecretID != "":
-		cache := secrets.NewCache("credentials", secrets.FromSecretsManager(sm, c.CredentialsSecretID),
+		cache := secrets.NewCache("credentials", sm.Fetch(c.CredentialsSecretID),
 			hmacauth.ParseCredentials, secrets.DefaultTTL, log)
 		go cache.Get(ctx) // warm it while the first request is on its way
 		creds = cache
@@ -213,7 +204,7 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
 	var key pagetoken.KeySource
 	switch {
 	case c.PageTokenSecretID != "":
-		key = secrets.NewCache("page token key", secrets.FromSecretsManager(sm, c.PageTokenSecretID),
+		key = secrets.NewCache("page token key", sm.Fetch(c.PageTokenSecretID),
 			func(b []byte) ([]byte, error) { return b, nil }, secrets.DefaultTTL, log)
 	case c.PageTokenKey != "":
 		key = pagetoken.StaticKey(c.PageTokenKey)

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/xcloud/customers/shared/apierror"
 )
 
@@ -81,23 +79,4 @@ func (c *Cache[T]) load(ctx context.Context) (T, error) {
 		return zero, fmt.Errorf("parse secret %s: %w", c.name, err)
 	}
 	return v, nil
-}
-
-// SecretsManagerAPI is the part of the Secrets Manager client used here.
-type SecretsManagerAPI interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-}
-
-// FromSecretsManager fetches the current string value of secret id.
-func FromSecretsManager(client SecretsManagerAPI, id string) Fetch {
-	return func(ctx context.Context) ([]byte, error) {
-		out, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &id})
-		if err != nil {
-			return nil, err
-		}
-		if out.SecretString == nil {
-			return nil, fmt.Errorf("secret %s has no string value", id)
-		}
-		return []byte(*out.SecretString), nil
-	}
 }

@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/xcloud/customers/shared/apierror"
 )
 
@@ -304,68 +301,4 @@ func TestCacheConcurrentGetsAfterExpiryFetchOnce(t *testing.T) {
 	if n := src.count(); n != 2 {
 		t.Fatalf("%d fetches in all, want 2", n)
 	}
-}
-
-// fakeSM is a Secrets Manager client answering one GetSecretValue.
-type fakeSM struct {
-	out   *secretsmanager.GetSecretValueOutput
-	err   error
-	gotID string
-	calls int
-}
-
-func (f *fakeSM) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
-	f.calls++
-	f.gotID = aws.ToString(in.SecretId)
-	return f.out, f.err
-}
-
-func TestFromSecretsManager(t *testing.T) {
-	const id = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:xcloud/credentials-AbCdEf"
-	t.Run("returns the string value", func(t *testing.T) {
-		sm := &fakeSM{out: &secretsmanager.GetSecretValueOutput{SecretString: aws.String(`{"a":1}`)}}
-		got, err := FromSecretsManager(sm, id)(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != `{"a":1}` {
-			t.Fatalf("fetch = %q, want %q", got, `{"a":1}`)
-		}
-		if sm.gotID != id || sm.calls != 1 {
-			t.Fatalf("GetSecretValue called %d times with id %q, want once with %q", sm.calls, sm.gotID, id)
-		}
-	})
-	t.Run("empty string value is returned as is", func(t *testing.T) {
-		sm := &fakeSM{out: &secretsmanager.GetSecretValueOutput{SecretString: aws.String("")}}
-		got, err := FromSecretsManager(sm, id)(context.Background())
-		if err != nil || len(got) != 0 {
-			t.Fatalf("fetch = %q, %v", got, err)
-		}
-	})
-	t.Run("nil SecretString is an error", func(t *testing.T) {
-		sm := &fakeSM{out: &secretsmanager.GetSecretValueOutput{SecretBinary: []byte{1, 2, 3}}}
-		got, err := FromSecretsManager(sm, id)(context.Background())
-		if err == nil {
-			t.Fatalf("fetch = %q, want an error", got)
-		}
-		if !strings.Contains(err.Error(), id) {
-			t.Errorf("error %q does not name the secret", err)
-		}
-	})
-	t.Run("client error is returned", func(t *testing.T) {
-		boom := errors.New("ResourceNotFoundException")
-		sm := &fakeSM{err: boom}
-		_, err := FromSecretsManager(sm, id)(context.Background())
-		if !errors.Is(err, boom) {
-			t.Fatalf("error %v does not wrap the client's", err)
-		}
-	})
-	t.Run("through a Cache, a client error is unavailable", func(t *testing.T) {
-		boom := errors.New("ThrottlingException")
-		c := NewCache("credentials", FromSecretsManager(&fakeSM{err: boom}, id), parseDoc, DefaultTTL, discard())
-		_, err := c.Get(context.Background())
-		if !errors.Is(err, apierror.ErrUnavailable) || !errors.Is(err, boom) {
-			t.Fatalf("error %v, want one wrapping ErrUnavailable and the client's", err)
-		}
-	})
 }
