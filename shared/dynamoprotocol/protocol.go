@@ -52,7 +52,7 @@ func (p *Protocol) SerializeRequest(ctx context.Context, schema *smithy.Operatio
 	if !known || schema.IsInputEventStream() {
 		return p.ClientProtocol.SerializeRequest(ctx, schema, in, req)
 	}
-	body, ok := Encode(make([]byte, 0, 2048), in)
+	body, ok := Encode(make([]byte, 0, 1024), in) // a GetItem needs 200 bytes, a PutItem 2 KB
 	if !ok {
 		return p.ClientProtocol.SerializeRequest(ctx, schema, in, req)
 	}
