@@ -238,10 +238,9 @@ const (
 // NewDynamoDB returns the DynamoDB client of c.
 func NewDynamoDB(awsCfg aws.Config, c Config) *dynamodb.Client {
 	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		// Successful answers are decoded directly, without the SDK's
-		// generic decoder (shared/dynamoprotocol).
-		o.Protocol = dynamoprotocol.New(o.Protocol)
-		o.APIOptions = append(o.APIOptions, trimStack)
+		// The six operations' requests and answers are written and read
+		// directly, not by the SDK's generic code (shared/dynamoprotocol).
+		o.APIOptions = append(o.APIOptions, dynamoprotocol.AddTo, trimStack)
 		o.APIOptions = append(o.APIOptions, c.APIOptions...)
 		if c.DynamoDBEndpoint != "" {
 			o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)

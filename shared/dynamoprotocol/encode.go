@@ -7,14 +7,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
 )
 
-// Encode appends the JSON request of in, one of the inputs Decodes' outputs
-// belong to, to b. ok is false when in sets a member the direct encoder
+// Encode appends the JSON request of in, the input of GetItem, PutItem,
+// UpdateItem, Query, Scan or BatchGetItem, to b. ok is false when in sets a member the direct encoder
 // does not write, or a value it cannot (binary attributes, invalid UTF-8):
 // the SDK's encoder must write that request.
-func Encode(b []byte, in smithy.Serializable) (_ []byte, ok bool) {
+func Encode(b []byte, in any) (_ []byte, ok bool) {
 	e := encoder{b: b, ok: true}
 	switch in := in.(type) {
 	case *dynamodb.GetItemInput:

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/xcloud/customers/shared/dynamoprotocol"
 )
@@ -77,7 +76,7 @@ var item = map[string]types.AttributeValue{
 var key = map[string]types.AttributeValue{"customerId": av("FST-1536316721808-NewCustomer")}
 
 // inputs the direct encoder writes: the store's, and every member it takes.
-var directInputs = map[string]smithy.Serializable{
+var directInputs = map[string]any{
 	"GetItem": &dynamodb.GetItemInput{TableName: s("t"), Key: key, ConsistentRead: aws.Bool(true),
 		ProjectionExpression: s("#a"), ExpressionAttributeNames: map[string]string{"#a": "a"}, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal},
 	"GetItem minimal": &dynamodb.GetItemInput{TableName: s("t"), Key: key},
@@ -104,7 +103,7 @@ var directInputs = map[string]smithy.Serializable{
 }
 
 // inputs left to the SDK's encoder.
-var sdkInputs = map[string]smithy.Serializable{
+var sdkInputs = map[string]any{
 	"AttributesToGet":       &dynamodb.GetItemInput{TableName: s("t"), Key: key, AttributesToGet: []string{"a"}},
 	"binary attribute":      &dynamodb.PutItemInput{TableName: s("t"), Item: map[string]types.AttributeValue{"b": &types.AttributeValueMemberB{Value: []byte{1, 2}}}},
 	"invalid UTF-8":         &dynamodb.PutItemInput{TableName: s("t"), Item: map[string]types.AttributeValue{"a": av("\xff\xfe")}},
@@ -114,7 +113,7 @@ var sdkInputs = map[string]smithy.Serializable{
 }
 
 // call sends in with c and returns the request recorded.
-func call(t *testing.T, c *dynamodb.Client, in smithy.Serializable) {
+func call(t *testing.T, c *dynamodb.Client, in any) {
 	t.Helper()
 	ctx := context.Background()
 	var err error
@@ -140,7 +139,7 @@ func call(t *testing.T, c *dynamodb.Client, in smithy.Serializable) {
 // Every request, written directly or by the SDK, is the one the SDK writes:
 // the same JSON and the same headers.
 func TestRequestsAreTheSDKs(t *testing.T) {
-	for direct, inputs := range map[bool]map[string]smithy.Serializable{true: directInputs, false: sdkInputs} {
+	for direct, inputs := range map[bool]map[string]any{true: directInputs, false: sdkInputs} {
 		for name, in := range inputs {
 			t.Run(name, func(t *testing.T) {
 				if _, ok := dynamoprotocol.Encode(nil, in); ok != direct {

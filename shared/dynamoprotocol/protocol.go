@@ -1,19 +1,19 @@
 // Package dynamoprotocol is DynamoDB's wire protocol (awsJson 1.0) as the
-// functions use it: the SDK's own protocol, with the requests and the
-// successful answers of the six operations they call written and read
-// directly from and into the SDK's input and output types.
+// functions use it: the SDK's operation serializer and deserializer, with the
+// requests and the successful answers of the six operations they call
+// written and read directly from and into the SDK's input and output types.
 //
-// The SDK encodes and decodes through generic, schema-driven code: a
-// closure and a string copy for each attribute of each item, about 100
-// allocations and a sixth of the CPU of a call (docs/PERFORMANCE.md). The
-// direct encoder appends the JSON to one buffer; the direct decoder reads it
-// in one pass, with the strings of the answer sliced from one copy of its
-// body. They cover the members and attribute types these operations use;
-// anything else (an error answer, another operation, a member or attribute
-// type they do not know, an escape they cannot read the same way) goes to
-// the SDK, so requests and outputs are always the ones the SDK would have
-// made (TestRequestsAreTheSDKs, FuzzDecodeMatchesSDK). Malformed JSON in an
-// answer is always an error, which the SDK's decoder does not ensure.
+// The SDK encodes and decodes through generic code: its decoder reads every
+// answer into maps of interfaces before it builds the output, about 250
+// allocations for a customer's item (docs/PERFORMANCE.md). The direct
+// encoder appends the JSON to one buffer; the direct decoder reads it in one
+// pass, with the strings of the answer sliced from one copy of its body.
+// They cover the members and attribute types these operations use; anything
+// else (an error answer, another operation, a member or attribute type they
+// do not know, an escape they cannot read the same way) goes to the SDK, so
+// requests and outputs are always the ones the SDK would have made
+// (TestRequestsAreTheSDKs, FuzzDecodeMatchesSDK). Malformed JSON in an answer
+// is always an error, which the SDK's decoder does not ensure.
 package dynamoprotocol
 
 import (
@@ -24,90 +24,133 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// Protocol is the SDK's DynamoDB protocol with direct decoding of successful
-// answers; set it as dynamodb.Options.Protocol with New(o.Protocol).
-type Protocol struct {
-	smithyhttp.ClientProtocol // the SDK's, for everything else
-}
-
-var _ smithyhttp.ClientProtocol = (*Protocol)(nil)
-
-// New wraps sdk, the protocol the SDK's DynamoDB client set up.
-func New(sdk smithyhttp.ClientProtocol) *Protocol {
-	return &Protocol{ClientProtocol: sdk}
-}
-
-// SerializeRequest writes the requests of GetItem, PutItem, UpdateItem,
-// Query, Scan and BatchGetItem directly, as the SDK would, and hands
-// everything else to the SDK.
-func (p *Protocol) SerializeRequest(ctx context.Context, schema *smithy.OperationSchema, in smithy.Serializable, req *smithyhttp.Request) error {
-	target, known := targets[schema.ID().Name]
-	if !known || schema.IsInputEventStream() {
-		return p.ClientProtocol.SerializeRequest(ctx, schema, in, req)
-	}
-	body, ok := Encode(make([]byte, 0, 1024), in) // a GetItem needs 200 bytes, a PutItem 2 KB
-	if !ok {
-		return p.ClientProtocol.SerializeRequest(ctx, schema, in, req)
-	}
-	req.Method = http.MethodPost
-	if req.URL.Path == "" {
-		req.URL.Path = "/"
-	}
-	req.Header.Set("X-Amz-Target", target)
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	sreq, err := req.SetStream(bytes.NewReader(body))
+// AddTo puts the direct encoder and decoder in place of the operation's
+// serializer and deserializer, keeping the SDK's to hand over to; add it to
+// dynamodb.Options.APIOptions.
+func AddTo(s *middleware.Stack) error {
+	ser := &serializer{}
+	sdkSer, err := s.Serialize.Swap("OperationSerializer", ser)
 	if err != nil {
-		return fmt.Errorf("set stream: %w", err)
+		return fmt.Errorf("direct DynamoDB encoder: %w", err)
 	}
-	*req = *sreq
+	ser.sdk = sdkSer
+	de := &deserializer{}
+	sdkDe, err := s.Deserialize.Swap("OperationDeserializer", de)
+	if err != nil {
+		return fmt.Errorf("direct DynamoDB decoder: %w", err)
+	}
+	de.sdk = sdkDe
 	return nil
 }
 
-// targets are the X-Amz-Target headers of the operations written directly.
-var targets = map[string]string{
-	"GetItem":      "DynamoDB_20120810.GetItem",
-	"PutItem":      "DynamoDB_20120810.PutItem",
-	"UpdateItem":   "DynamoDB_20120810.UpdateItem",
-	"Query":        "DynamoDB_20120810.Query",
-	"Scan":         "DynamoDB_20120810.Scan",
-	"BatchGetItem": "DynamoDB_20120810.BatchGetItem",
+// operations are the operations written and read directly: their
+// X-Amz-Target and a new output of each.
+var operations = map[string]struct {
+	target string
+	output func() any
+}{
+	"GetItem":      {"DynamoDB_20120810.GetItem", func() any { return &dynamodb.GetItemOutput{} }},
+	"PutItem":      {"DynamoDB_20120810.PutItem", func() any { return &dynamodb.PutItemOutput{} }},
+	"UpdateItem":   {"DynamoDB_20120810.UpdateItem", func() any { return &dynamodb.UpdateItemOutput{} }},
+	"Query":        {"DynamoDB_20120810.Query", func() any { return &dynamodb.QueryOutput{} }},
+	"Scan":         {"DynamoDB_20120810.Scan", func() any { return &dynamodb.ScanOutput{} }},
+	"BatchGetItem": {"DynamoDB_20120810.BatchGetItem", func() any { return &dynamodb.BatchGetItemOutput{} }},
 }
 
-// DeserializeResponse decodes a successful answer of GetItem, PutItem,
-// UpdateItem, Query, Scan or BatchGetItem directly and hands everything else
-// to the SDK.
-func (p *Protocol) DeserializeResponse(ctx context.Context, schema *smithy.OperationSchema, types *smithy.TypeRegistry, resp *smithyhttp.Response, out smithy.Deserializable) error {
-	if resp.StatusCode < 200 || resp.StatusCode >= 300 || !Decodes(out) {
-		return p.ClientProtocol.DeserializeResponse(ctx, schema, types, resp, out)
+// serializer writes the request of the operations above directly, as the
+// SDK would, and hands everything else to the SDK's serializer.
+type serializer struct {
+	sdk middleware.SerializeMiddleware
+}
+
+func (*serializer) ID() string { return "OperationSerializer" }
+
+func (m *serializer) HandleSerialize(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
+	op, known := operations[middleware.GetOperationName(ctx)]
+	request, isHTTP := in.Request.(*smithyhttp.Request)
+	if !known || !isHTTP {
+		return m.sdk.HandleSerialize(ctx, in, next)
+	}
+	body, ok := Encode(make([]byte, 0, 1024), in.Parameters) // a GetItem needs 200 bytes, a PutItem 2 KB
+	if !ok {
+		return m.sdk.HandleSerialize(ctx, in, next)
+	}
+	// As the SDK's serializer: every operation is a POST of / (after any
+	// path of the endpoint).
+	if request.URL.Path == "" {
+		request.URL.Path = "/"
+	} else if request.URL.Path = path.Join(request.URL.Path, "/"); request.URL.Path != "/" {
+		request.URL.Path += "/"
+	}
+	request.Method = http.MethodPost
+	request.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	request.Header.Set("X-Amz-Target", op.target)
+	request, err := request.SetStream(bytes.NewReader(body))
+	if err != nil {
+		return middleware.SerializeOutput{}, middleware.Metadata{}, &smithy.SerializationError{Err: err}
+	}
+	in.Request = request
+	return next.HandleSerialize(ctx, in)
+}
+
+// deserializer reads the successful answers of the operations above
+// directly and hands everything else to the SDK's deserializer.
+type deserializer struct {
+	sdk middleware.DeserializeMiddleware
+}
+
+func (*deserializer) ID() string { return "OperationDeserializer" }
+
+func (m *deserializer) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	out, metadata, err := next.HandleDeserialize(ctx, in)
+	if err != nil {
+		return out, metadata, err
+	}
+	received := replay{out, metadata}
+	resp, isHTTP := out.RawResponse.(*smithyhttp.Response)
+	op, known := operations[middleware.GetOperationName(ctx)]
+	if !known || !isHTTP || resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return m.sdk.HandleDeserialize(ctx, in, received)
 	}
 	body, err := readAll(resp.Body, resp.ContentLength)
+	resp.Body.Close()
 	if err != nil {
-		return &smithy.DeserializationError{Err: err}
+		return out, metadata, &smithy.DeserializationError{Err: fmt.Errorf("read the answer: %w", err)}
 	}
+	output := op.output()
 	if len(body) == 0 {
-		return nil // as the SDK: an empty answer leaves the output empty
+		out.Result = output // as the SDK: an empty answer is an empty output
+		return out, metadata, nil
 	}
-	if Decode(body, out) == nil {
-		return nil
+	if Decode(body, output) == nil {
+		out.Result = output
+		return out, metadata, nil
 	}
-	// The SDK's decoder can panic on malformed JSON (smithy-go 1.28.9 does on
-	// `{"Responses":{"t":[,`), which DynamoDB never sends but a broken proxy
-	// might: such an answer is an error here.
 	if !json.Valid(body) {
-		return &smithy.DeserializationError{Err: errors.New("the answer is not valid JSON"), Snapshot: body[:min(len(body), 1024)]}
+		return out, metadata, &smithy.DeserializationError{Err: errors.New("the answer is not valid JSON"), Snapshot: body[:min(len(body), 1024)]}
 	}
 	// A shape the direct decoder leaves to the SDK; it reads the same bytes.
-	sdkResp := &smithyhttp.Response{Response: new(http.Response)}
-	*sdkResp.Response = *resp.Response
-	sdkResp.Body = io.NopCloser(bytes.NewReader(body))
-	return p.ClientProtocol.DeserializeResponse(ctx, schema, types, sdkResp, out)
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return m.sdk.HandleDeserialize(ctx, in, received)
+}
+
+// replay hands the SDK's deserializer the answer already received.
+type replay struct {
+	out      middleware.DeserializeOutput
+	metadata middleware.Metadata
+}
+
+func (r replay) HandleDeserialize(context.Context, middleware.DeserializeInput) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	return r.out, r.metadata, nil
 }
 
 // readAll reads body to its end (where the SDK's CRC32 check runs) into one
@@ -125,21 +168,11 @@ func readAll(body io.Reader, contentLength int64) ([]byte, error) {
 // errUnsupported marks an answer the direct decoder leaves to the SDK.
 var errUnsupported = errors.New("left to the SDK's decoder")
 
-// Decodes reports whether Decode takes outputs of out's type.
-func Decodes(out smithy.Deserializable) bool {
-	switch out.(type) {
-	case *dynamodb.GetItemOutput, *dynamodb.PutItemOutput, *dynamodb.UpdateItemOutput,
-		*dynamodb.QueryOutput, *dynamodb.ScanOutput, *dynamodb.BatchGetItemOutput:
-		return true
-	}
-	return false
-}
-
-// Decode fills out, one of the outputs Decodes takes, from body, a JSON
-// answer. On an error out is unchanged and the SDK's decoder should read the
+// Decode fills out, the output of GetItem, PutItem, UpdateItem, Query, Scan
+// or BatchGetItem, from body, a JSON answer. On an error out is unchanged and the SDK's decoder should read the
 // answer instead. body must not change afterwards: the output's strings
 // share its memory.
-func Decode(body []byte, out smithy.Deserializable) error {
+func Decode(body []byte, out any) error {
 	if len(body) == 0 {
 		return errUnsupported
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xcloud/customers/shared/dynamoprotocol"
@@ -53,7 +52,7 @@ func clients(c dynamodb.HTTPClient) (sdk, direct *dynamodb.Client) {
 		RetryMaxAttempts:                1,
 	}
 	sdk = dynamodb.New(opts)
-	direct = dynamodb.New(opts, func(o *dynamodb.Options) { o.Protocol = dynamoprotocol.New(o.Protocol) })
+	direct = dynamodb.New(opts, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, dynamoprotocol.AddTo) })
 	return sdk, direct
 }
 
@@ -135,7 +134,7 @@ func TestRecordedAnswersDecodeAsTheSDKDoes(t *testing.T) {
 			if !ok {
 				t.Fatalf("no operation %q", op)
 			}
-			var out smithy.Deserializable
+			var out any
 			switch op {
 			case "GetItem":
 				out = &dynamodb.GetItemOutput{}
