@@ -382,7 +382,7 @@ func (d *decoder) value() (types.AttributeValue, error) {
 	var v types.AttributeValue
 	err := d.members(func(kind string) error {
 		if v != nil {
-			return errUnsupported
+			return ErrSeveralTypes
 		}
 		var err error
 		switch kind {

@@ -217,3 +217,20 @@ func FuzzEncodeMatchesSDK(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkEncode writes the store's UpdateItem request of a typical
+// customer.
+func BenchmarkEncode(b *testing.B) {
+	in := *directInputs["UpdateItem"].(*dynamodb.UpdateItemInput)
+	values := map[string]types.AttributeValue{}
+	for k, v := range item {
+		values[":"+k] = v
+	}
+	in.ExpressionAttributeValues = values
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := dynamoprotocol.Encode(make([]byte, 0, 1024), &in); !ok {
+			b.Fatal("not encoded")
+		}
+	}
+}

@@ -131,9 +131,12 @@ func (m *deserializer) HandleDeserialize(ctx context.Context, in middleware.Dese
 		out.Result = output // as the SDK: an empty answer is an empty output
 		return out, metadata, nil
 	}
-	if Decode(body, output) == nil {
+	switch err := Decode(body, output); {
+	case err == nil:
 		out.Result = output
 		return out, metadata, nil
+	case errors.Is(err, ErrSeveralTypes):
+		return out, metadata, &smithy.DeserializationError{Err: err, Snapshot: body[:min(len(body), 1024)]}
 	}
 	if !json.Valid(body) {
 		return out, metadata, &smithy.DeserializationError{Err: errors.New("the answer is not valid JSON"), Snapshot: body[:min(len(body), 1024)]}
@@ -167,6 +170,11 @@ func readAll(body io.Reader, contentLength int64) ([]byte, error) {
 
 // errUnsupported marks an answer the direct decoder leaves to the SDK.
 var errUnsupported = errors.New("left to the SDK's decoder")
+
+// ErrSeveralTypes is an answer with an attribute value of several types
+// ({"S":"a","N":"1"}), which DynamoDB never sends. It is an error here: the
+// SDK's decoder would keep one of them at random.
+var ErrSeveralTypes = errors.New("an attribute value has several types")
 
 // Decode fills out, the output of GetItem, PutItem, UpdateItem, Query, Scan
 // or BatchGetItem, from body, a JSON answer. On an error out is unchanged and the SDK's decoder should read the
