@@ -214,7 +214,7 @@ func (d *decoder) itemAnswer(itemKey string) (item map[string]types.AttributeVal
 		switch key {
 		case itemKey:
 			if err = seen.first(0); err == nil {
-				item, err = d.item()
+				item, err = d.item(itemHint)
 			}
 		case "ConsumedCapacity":
 			if err = seen.first(1); err == nil {
@@ -249,7 +249,7 @@ func (d *decoder) page() (p page, err error) {
 			}
 		case "LastEvaluatedKey":
 			if err = seen.first(1); err == nil {
-				p.lastEvaluatedKey, err = d.item()
+				p.lastEvaluatedKey, err = d.item(0)
 			}
 		case "Count":
 			if err = seen.first(2); err == nil {
@@ -356,16 +356,21 @@ func (d *decoder) capacity() (*types.ConsumedCapacity, error) {
 func (d *decoder) items() ([]map[string]types.AttributeValue, error) {
 	items := []map[string]types.AttributeValue{}
 	err := d.elements(func() error {
-		item, err := d.item()
+		item, err := d.item(itemHint)
 		items = append(items, item)
 		return err
 	})
 	return items, err
 }
 
-// item reads a map of attribute values: an item, a key, a map attribute.
-func (d *decoder) item() (map[string]types.AttributeValue, error) {
-	m := make(map[string]types.AttributeValue, 8)
+// itemHint sizes the map of a whole item: a customer has 14 attributes,
+// and a map made for 8 would grow on the way.
+const itemHint = 14
+
+// item reads a map of attribute values: an item, a key, a map attribute;
+// hint is how many attributes to make room for.
+func (d *decoder) item(hint int) (map[string]types.AttributeValue, error) {
+	m := make(map[string]types.AttributeValue, hint)
 	err := d.members(func(name string) error {
 		if _, dup := m[name]; dup {
 			return errUnsupported
@@ -404,7 +409,7 @@ func (d *decoder) value() (types.AttributeValue, error) {
 			v = &types.AttributeValueMemberNULL{Value: b}
 		case "M":
 			var m map[string]types.AttributeValue
-			m, err = d.item()
+			m, err = d.item(0)
 			v = &types.AttributeValueMemberM{Value: m}
 		case "L":
 			l := []types.AttributeValue{}
