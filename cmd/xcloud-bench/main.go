@@ -43,7 +43,7 @@ func main() {
 	rounds := flag.Int("rounds", 9, "interleaved rounds of each per-request benchmark")
 	benchtime := flag.String("benchtime", "200ms", "time each benchmark runs in a round")
 	out := flag.String("out", "build/bench.txt", "where to write the raw results, in the format benchstat reads")
-	starts := flag.Int("coldstarts", 25, "cold starts of each function and of the minimal one")
+	starts := flag.Int("coldstarts", 41, "cold starts of each function and of the minimal one")
 	invocations := flag.Int("invocations", 10000, "invocations of each function for the memory figures")
 	flag.Parse()
 	if err := flag.Set("test.benchtime", *benchtime); err != nil {
