@@ -4,7 +4,7 @@
 // written and read directly from and into the SDK's input and output types.
 //
 // The SDK encodes and decodes through generic code: its decoder reads every
-// answer into maps of interfaces before it builds the output, about 250
+// answer into maps of interfaces before it builds the output, about 300
 // allocations for a customer's item (docs/PERFORMANCE.md). The direct
 // encoder appends the JSON to one buffer; the direct decoder reads it in one
 // pass, with the strings of the answer sliced from one copy of its body.
