@@ -339,7 +339,8 @@ type wholeBodies struct{ next aws.HTTPClient }
 const maxWholeBody = 1 << 20
 
 func (c wholeBodies) Do(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody && r.ContentLength > 0 && r.ContentLength <= maxWholeBody {
+	// GetBody is set only for bodies net/http already knows are in memory.
+	if r.Body != nil && r.Body != http.NoBody && r.GetBody == nil && r.ContentLength > 0 && r.ContentLength <= maxWholeBody {
 		body := make([]byte, r.ContentLength)
 		_, err := io.ReadFull(r.Body, body)
 		r.Body.Close()

@@ -87,3 +87,15 @@ func TestWholeBodiesReportsABodyThatCannotBeRead(t *testing.T) {
 type doFunc func(*http.Request) (*http.Response, error)
 
 func (f doFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A body net/http already knows is in memory (it set GetBody) is passed on
+// as it is, not copied again.
+func TestWholeBodiesLeavesAnInMemoryBody(t *testing.T) {
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/", strings.NewReader(`{"SecretId":"x"}`))
+	body := req.Body
+	var sent io.ReadCloser
+	wholeBodies{doFunc(func(r *http.Request) (*http.Response, error) { sent = r.Body; return nil, nil })}.Do(req)
+	if sent != body {
+		t.Errorf("the body was replaced: %T", sent)
+	}
+}

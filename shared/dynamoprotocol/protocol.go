@@ -176,55 +176,35 @@ var errUnsupported = errors.New("left to the SDK's decoder")
 // SDK's decoder would keep one of them at random.
 var ErrSeveralTypes = errors.New("an attribute value has several types")
 
-// Decode fills out, the output of GetItem, PutItem, UpdateItem, Query, Scan
-// or BatchGetItem, from body, a JSON answer. On an error out is unchanged and the SDK's decoder should read the
-// answer instead. body must not change afterwards: the output's strings
-// share its memory.
-func Decode(body []byte, out any) error {
+// Decode fills out, a new output of GetItem, PutItem, UpdateItem, Query,
+// Scan or BatchGetItem, from body, a JSON answer. On an error out may be
+// partly filled: drop it, and let the SDK's decoder read the answer (or, for
+// ErrSeveralTypes, fail). body must not change afterwards: the output's
+// strings share its memory.
+func Decode(body []byte, out any) (err error) {
 	if len(body) == 0 {
 		return errUnsupported
 	}
 	d := &decoder{s: unsafe.String(&body[0], len(body))}
 	switch o := out.(type) {
 	case *dynamodb.GetItemOutput:
-		return into(o, func(v *dynamodb.GetItemOutput) (err error) {
-			v.Item, v.ConsumedCapacity, err = d.itemAnswer("Item")
-			return err
-		})
+		o.Item, o.ConsumedCapacity, err = d.itemAnswer("Item")
 	case *dynamodb.PutItemOutput:
-		return into(o, func(v *dynamodb.PutItemOutput) (err error) {
-			v.Attributes, v.ConsumedCapacity, err = d.itemAnswer("Attributes")
-			return err
-		})
+		o.Attributes, o.ConsumedCapacity, err = d.itemAnswer("Attributes")
 	case *dynamodb.UpdateItemOutput:
-		return into(o, func(v *dynamodb.UpdateItemOutput) (err error) {
-			v.Attributes, v.ConsumedCapacity, err = d.itemAnswer("Attributes")
-			return err
-		})
+		o.Attributes, o.ConsumedCapacity, err = d.itemAnswer("Attributes")
 	case *dynamodb.QueryOutput:
-		return into(o, func(v *dynamodb.QueryOutput) error {
-			p, err := d.page()
-			v.Items, v.LastEvaluatedKey, v.Count, v.ScannedCount, v.ConsumedCapacity = p.items, p.lastEvaluatedKey, p.count, p.scanned, p.capacity
-			return err
-		})
+		var p page
+		p, err = d.page()
+		o.Items, o.LastEvaluatedKey, o.Count, o.ScannedCount, o.ConsumedCapacity = p.items, p.lastEvaluatedKey, p.count, p.scanned, p.capacity
 	case *dynamodb.ScanOutput:
-		return into(o, func(v *dynamodb.ScanOutput) error {
-			p, err := d.page()
-			v.Items, v.LastEvaluatedKey, v.Count, v.ScannedCount, v.ConsumedCapacity = p.items, p.lastEvaluatedKey, p.count, p.scanned, p.capacity
-			return err
-		})
+		var p page
+		p, err = d.page()
+		o.Items, o.LastEvaluatedKey, o.Count, o.ScannedCount, o.ConsumedCapacity = p.items, p.lastEvaluatedKey, p.count, p.scanned, p.capacity
 	case *dynamodb.BatchGetItemOutput:
-		return into(o, d.batchGetItem)
+		err = d.batchGetItem(o)
+	default:
+		err = errUnsupported
 	}
-	return errUnsupported
-}
-
-// into decodes into a fresh output and sets *o only when that succeeds.
-func into[T any](o *T, decode func(*T) error) error {
-	var v T
-	if err := decode(&v); err != nil {
-		return err
-	}
-	*o = v
-	return nil
+	return err
 }
