@@ -20,8 +20,8 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/xcloud/customers/internal/localapi"
 	"github.com/xcloud/customers/internal/localinvoke"
+	"github.com/xcloud/customers/internal/minidyn"
 	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/store"
 )
@@ -57,16 +57,16 @@ func run() error {
 
 	endpoint, table := os.Getenv(config.EnvDynamoDBEndpoint), config.DefaultTable
 	if endpoint == "" {
-		url, _, stopDB, err := localapi.StartDynamoDB()
+		db, err := minidyn.Start()
 		if err != nil {
 			return err
 		}
-		defer stopDB()
-		endpoint = url
+		defer db.Close()
+		endpoint = db.URL
 		fmt.Fprintln(os.Stderr, "storage: embedded in-memory DynamoDB, empty at start")
 	}
 	cfg := config.Config{DynamoDBEndpoint: endpoint, Table: table, StatusIndex: config.DefaultStatusIndex}
-	awsCfg, err := config.AWS(cfg)
+	awsCfg, err := config.AWS(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -16,8 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	miniserver "github.com/truora/minidyn/server"
+	"github.com/truora/minidyn/server"
 
+	"github.com/xcloud/customers/internal/minidyn"
 	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/store"
@@ -31,7 +32,7 @@ type DB struct {
 	Index    string
 	// Embedded is the minidyn server, for fault injection; nil when the
 	// tests run against $DYNAMODB_ENDPOINT.
-	Embedded *miniserver.Server
+	Embedded *server.Server
 }
 
 // New starts (or connects to) a DynamoDB and creates a fresh table.
@@ -39,8 +40,8 @@ func New(t testing.TB) *DB {
 	t.Helper()
 	db := &DB{Endpoint: os.Getenv(config.EnvDynamoDBEndpoint), Index: config.DefaultStatusIndex}
 	if db.Endpoint == "" {
-		db.Embedded = miniserver.NewServer()
-		srv := httptest.NewServer(db.Embedded)
+		db.Embedded = server.NewServer()
+		srv := httptest.NewServer(minidyn.Handler(db.Embedded))
 		t.Cleanup(srv.Close)
 		db.Endpoint = srv.URL
 	}
@@ -48,7 +49,7 @@ func New(t testing.TB) *DB {
 	rand.Read(suffix)
 	db.Table = "test-customers-" + hex.EncodeToString(suffix)
 	cfg := config.Config{DynamoDBEndpoint: db.Endpoint, Table: db.Table, StatusIndex: db.Index}
-	awsCfg, err := config.AWS(cfg)
+	awsCfg, err := config.AWS(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,17 +9,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"time"
-
-	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/xcloud/customers/functions"
-
+	"github.com/xcloud/customers/internal/minidyn"
 	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/store"
@@ -42,7 +36,7 @@ const LocalServiceID = "local-dev"
 type API struct {
 	Handler  http.Handler
 	Config   config.Config
-	Embedded *miniserver.Server // the embedded DynamoDB; nil with an endpoint
+	Embedded *minidyn.Server // the embedded DynamoDB; nil with an endpoint
 	// Signer signs as the generated local service; zero when the
 	// credentials came from the environment.
 	Signer hmacauth.Signer
@@ -67,11 +61,11 @@ func New(ctx context.Context, template string, cfg config.Config, log *slog.Logg
 	}
 	api := &API{}
 	if cfg.DynamoDBEndpoint == "" {
-		url, srv, stop, err := StartDynamoDB()
+		db, err := minidyn.Start()
 		if err != nil {
 			return nil, err
 		}
-		cfg.DynamoDBEndpoint, api.Embedded, api.close = url, srv, stop
+		cfg.DynamoDBEndpoint, api.Embedded, api.close = db.URL, db, func() { db.Close() }
 	}
 	if cfg.Credentials == "" && cfg.CredentialsSecretID == "" {
 		secret := make([]byte, 32)
@@ -97,21 +91,4 @@ func New(ctx context.Context, template string, cfg config.Config, log *slog.Logg
 		return nil, err
 	}
 	return api, nil
-}
-
-// StartDynamoDB serves the embedded DynamoDB (minidyn) on a free loopback
-// port and returns its URL, the server (for fault injection) and a stop.
-func StartDynamoDB() (string, *miniserver.Server, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("start embedded DynamoDB: %w", err)
-	}
-	srv := miniserver.NewServer()
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("embedded DynamoDB stopped", "error", err.Error())
-		}
-	}()
-	return "http://" + ln.Addr().String(), srv, func() { hs.Close() }, nil
 }

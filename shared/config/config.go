@@ -3,14 +3,11 @@
 package config
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -18,13 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xcloud/customers/shared/customer"
-	"github.com/xcloud/customers/shared/dynamoprotocol"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/pagetoken"
 	"github.com/xcloud/customers/shared/secrets"
@@ -176,18 +174,19 @@ func NewLogger(level slog.Level) *slog.Logger {
 // New builds the dependencies. Nothing here waits on the network: secrets
 // are fetched on first use (the credentials start loading in the background).
 func New(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
-	awsCfg, err := AWS(c)
+	awsCfg, err := AWS(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	db := NewDynamoDB(awsCfg, c)
-	// The SDK's own variable for another endpoint (a local stack, a test's
-	// fake), which its config loader would have read.
-	sm := secrets.NewSecretsManager(awsCfg, os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"))
+	var sm secrets.SecretsManager
+	if c.CredentialsSecretID != "" || c.PageTokenSecretID != "" {
+		sm = secretsmanager.NewFromConfig(awsCfg)
+	}
 	var creds hmacauth.CredentialSource
 	switch {
 	case c.CredentialsSecretID != "":
-		cache := secrets.NewCache("credentials", sm.Fetch(c.CredentialsSecretID),
+		cache := secrets.NewCache("credentials", secrets.FromSecretsManager(sm, c.CredentialsSecretID),
 			hmacauth.ParseCredentials, secrets.DefaultTTL, log)
 		go cache.Get(ctx) // warm it while the first request is on its way
 		creds = cache
@@ -204,7 +203,7 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
 	var key pagetoken.KeySource
 	switch {
 	case c.PageTokenSecretID != "":
-		key = secrets.NewCache("page token key", sm.Fetch(c.PageTokenSecretID),
+		key = secrets.NewCache("page token key", secrets.FromSecretsManager(sm, c.PageTokenSecretID),
 			func(b []byte) ([]byte, error) { return b, nil }, secrets.DefaultTTL, log)
 	case c.PageTokenKey != "":
 		key = pagetoken.StaticKey(c.PageTokenKey)
@@ -238,53 +237,18 @@ const (
 // NewDynamoDB returns the DynamoDB client of c.
 func NewDynamoDB(awsCfg aws.Config, c Config) *dynamodb.Client {
 	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		// The six operations' requests and answers are written and read
-		// directly, not by the SDK's generic code (shared/dynamoprotocol).
-		o.APIOptions = append(o.APIOptions, dynamoprotocol.AddTo, trimStack)
 		o.APIOptions = append(o.APIOptions, c.APIOptions...)
 		if c.DynamoDBEndpoint != "" {
 			o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
-			// Local implementations do not all send DynamoDB's CRC32 header.
-			o.DisableValidateResponseChecksum = true
 		}
 	})
 }
 
-// trimStack takes out of every DynamoDB call the steps the functions do not
-// need, each of which costs allocations on every request: endpoint discovery
-// (off for DynamoDB unless asked for), the per-call invocation id and user
-// agent header (AWS-side telemetry only), the trace header for Lambda's
-// recursion detection (which does not cover DynamoDB), and the response's
-// arrival time, raw copy and debug logging in the call's metadata, which
-// nothing here reads. The AWS request id (in errors) and the typed errors
-// stay.
-func trimStack(s *middleware.Stack) error {
-	var errs []error
-	remove := func(step string, remove func(id string) error, ids ...string) {
-		for _, id := range ids {
-			if err := remove(id); err != nil {
-				errs = append(errs, fmt.Errorf("remove %s from the %s step: %w", id, step, err))
-			}
-		}
-	}
-	remove("build", func(id string) error { _, err := s.Build.Remove(id); return err },
-		"ClientRequestID", "UserAgent", "RecursionDetection")
-	remove("finalize", func(id string) error { _, err := s.Finalize.Remove(id); return err },
-		"DiscoverEndpoint")
-	remove("deserialize", func(id string) error { _, err := s.Deserialize.Remove(id); return err },
-		"AddRawResponseToMetadata", "RecordResponseTiming", "RequestResponseLogger")
-	return errors.Join(errs...)
-}
-
-// AWS returns the AWS configuration the clients share: bounded attempts and
-// retries, the region and credentials Lambda puts in every function's
-// environment (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-// AWS_SESSION_TOKEN; sam local invoke passes the developer's the same way).
-// It is built here rather than by the SDK's config loader, which reads shared
-// config files at every cold start and links SSO, STS and IMDS clients the
-// functions never use (docs/PERFORMANCE.md). Against a local endpoint, which
-// checks no signature, a missing region or credentials get stand-ins.
-func AWS(c Config) (aws.Config, error) {
+// AWS returns the AWS configuration the clients share, loaded by the SDK
+// from the environment Lambda gives every function, with bounded attempts
+// and retries. Against a local endpoint, which checks no signature, a
+// missing region or credentials get stand-ins.
+func AWS(ctx context.Context, c Config) (aws.Config, error) {
 	timeout := c.AttemptTimeout
 	if timeout == 0 {
 		timeout = awsAttemptTimeout
@@ -292,65 +256,35 @@ func AWS(c Config) (aws.Config, error) {
 			timeout = localAttemptTimeout
 		}
 	}
-	region := envOr("AWS_REGION", os.Getenv("AWS_DEFAULT_REGION"))
-	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
-	if c.DynamoDBEndpoint != "" {
-		region = envOr("AWS_REGION", envOr("AWS_DEFAULT_REGION", "us-east-1"))
-		if key == "" || secret == "" {
-			key, secret = "local", "local"
-		}
-	}
-	var missing []error
-	if region == "" {
-		missing = append(missing, errors.New("AWS_REGION is not set"))
-	}
-	if key == "" || secret == "" {
-		missing = append(missing, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"))
-	}
-	if err := errors.Join(missing...); err != nil {
-		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
-	}
-	return aws.Config{
-		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN")),
-		HTTPClient:  wholeBodies{awshttp.NewBuildableClient().WithTimeout(timeout)},
-		Retryer: func() aws.Retryer {
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(timeout)),
+		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = maxAttempts
 				o.MaxBackoff = maxBackoff
 			})
-		},
-		// The SDK's own warnings go to the JSON log like everything else.
-		Logger: logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) {
-			slog.Warn("aws sdk", "message", fmt.Sprintf(format, v...))
 		}),
-	}, nil
-}
-
-// wholeBodies hands net/http each request body as an in-memory reader. The
-// SDK wraps the body in a type net/http cannot see is in memory, so net/http
-// writes the headers and then the body in two writes, two TCP packets for
-// every DynamoDB call (golang/go#22088). Each attempt of a call builds a new
-// request, so replacing its body here is safe.
-type wholeBodies struct{ next aws.HTTPClient }
-
-// maxWholeBody bounds the bodies read into memory here; DynamoDB's largest
-// request is 16 MB, the functions' a few KB.
-const maxWholeBody = 1 << 20
-
-func (c wholeBodies) Do(r *http.Request) (*http.Response, error) {
-	// GetBody is set only for bodies net/http already knows are in memory.
-	if r.Body != nil && r.Body != http.NoBody && r.GetBody == nil && r.ContentLength > 0 && r.ContentLength <= maxWholeBody {
-		body := make([]byte, r.ContentLength)
-		_, err := io.ReadFull(r.Body, body)
-		r.Body.Close()
-		if err != nil {
-			return nil, fmt.Errorf("read the request body: %w", err)
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		// The SDK's own warnings go to the JSON log like everything else.
+		awsconfig.WithLogger(logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) {
+			slog.Warn("aws sdk", "message", fmt.Sprintf(format, v...))
+		})),
 	}
-	return c.next.Do(r)
+	if c.DynamoDBEndpoint != "" {
+		if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+			opts = append(opts, awsconfig.WithRegion("us-east-1"))
+		}
+		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+			opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+		}
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, errors.New("AWS configuration: no region: set AWS_REGION")
+	}
+	return cfg, nil
 }
 
 // Load reads the environment and builds the dependencies: what every
@@ -362,45 +296,5 @@ func Load(ctx context.Context, n Needs) (*Deps, error) {
 	}
 	log := NewLogger(c.LogLevel)
 	slog.SetDefault(log) // the SDK's warnings go through the default logger
-	d, err := New(ctx, c, log)
-	if err != nil {
-		return nil, err
-	}
-	if inLambda() {
-		go primeConnection(ctx, d.DynamoDB.Options(), log)
-	}
-	return d, nil
-}
-
-// primeConnection opens, in the background, the connection the first
-// DynamoDB call will use, so that its TCP and TLS handshakes overlap the wait
-// for the first event instead of adding to that request's latency. It asks
-// for the endpoint's health page (GET /): no DynamoDB operation, no
-// signature, no capacity. The connection then waits in the client's pool; if
-// priming fails or is late, the first call dials as it would have.
-func primeConnection(ctx context.Context, o dynamodb.Options, log *slog.Logger) {
-	if err := getRoot(ctx, o); err != nil {
-		log.Debug("prime DynamoDB connection", "error", err.Error())
-	}
-}
-
-func getRoot(ctx context.Context, o dynamodb.Options) error {
-	ep, err := o.EndpointResolverV2.ResolveEndpoint(ctx, dynamodb.EndpointParameters{
-		Region: aws.String(o.Region), Endpoint: o.BaseEndpoint,
-	})
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.URI.String(), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := o.HTTPClient.Do(req)
-	if err != nil {
-		return err
-	}
-	// Read to the end, or the connection is not reused.
-	_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	return err
+	return New(ctx, c, log)
 }

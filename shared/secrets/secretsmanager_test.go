@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/xcloud/customers/shared/apierror"
 )
@@ -37,18 +40,17 @@ type answer struct {
 func (f *fakeSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := int(f.calls.Add(1)) - 1
 	body, _ := io.ReadAll(r.Body)
+	var req struct{ SecretId string }
+	json.Unmarshal(body, &req)
 	checks := []struct {
 		ok   bool
 		what string
 	}{
-		{r.Method == http.MethodPost && r.URL.Path == "/", "POST /"},
 		{r.Header.Get("X-Amz-Target") == "secretsmanager.GetSecretValue", "X-Amz-Target"},
-		{r.Header.Get("Content-Type") == "application/x-amz-json-1.1", "Content-Type"},
 		{strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") &&
 			strings.Contains(r.Header.Get("Authorization"), "/eu-west-1/secretsmanager/aws4_request, SignedHeaders="), "a SigV4 signature for secretsmanager in eu-west-1"},
 		{r.Header.Get("X-Amz-Security-Token") == "session-token", "the session token"},
-		{r.Header.Get("X-Amz-Date") != "", "X-Amz-Date"},
-		{string(body) == `{"SecretId":"`+secretID+`"}`, "the body names the secret"},
+		{req.SecretId == secretID, "the body names the secret"},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -61,15 +63,21 @@ func (f *fakeSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, a.body)
 }
 
-func newFake(t *testing.T, answers ...answer) (*fakeSM, *SecretsManager) {
+func client(endpoint string) *secretsmanager.Client {
+	return secretsmanager.NewFromConfig(aws.Config{
+		Region:      "eu-west-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "session-token"),
+	}, func(o *secretsmanager.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.Retryer = fastRetries()
+	})
+}
+
+func newFake(t *testing.T, answers ...answer) (*fakeSM, *secretsmanager.Client) {
 	f := &fakeSM{t: t, answers: answers}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	return f, NewSecretsManager(awsConfig(), srv.URL)
-}
-
-func awsConfig() aws.Config {
-	return aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "session-token")}
+	return f, client(srv.URL)
 }
 
 func ok(value string) answer {
@@ -84,7 +92,8 @@ var (
 	internal  = answer{http.StatusInternalServerError, `{"__type":"InternalServiceError","message":"try again"}`}
 )
 
-func TestSecretsManagerFetch(t *testing.T) {
+// What the fetch makes of Secrets Manager's answers, retries being the SDK's.
+func TestFromSecretsManager(t *testing.T) {
 	cases := []struct {
 		name    string
 		answers []answer
@@ -96,17 +105,15 @@ func TestSecretsManagerFetch(t *testing.T) {
 		{"an empty string value", []answer{ok("")}, "", "", 1},
 		{"escapes and unicode", []answer{ok("\"é\\\n☃")}, "\"é\\\n☃", "", 1},
 		{"no string value", []answer{{http.StatusOK, `{"ARN":"a","SecretBinary":"AQID"}`}}, "", "has no string value", 1},
-		{"an answer that is not JSON", []answer{{http.StatusOK, `<html>`}}, "", "not JSON", 1},
-		{"a missing secret, not retried", []answer{notFound, ok("x")}, "", "400 ResourceNotFoundException: Secrets Manager can't find", 1},
+		{"a missing secret, not retried", []answer{notFound, ok("x")}, "", "ResourceNotFoundException", 1},
 		{"throttled, then served", []answer{throttled, ok("x")}, "x", "", 2},
 		{"a server error, then served", []answer{internal, internal, ok("x")}, "x", "", 3},
-		{"server errors to the last attempt", []answer{internal}, "", "500 InternalServiceError: try again", 3},
-		{"an error without a body", []answer{{http.StatusForbidden, ``}}, "", "403 UnknownError", 1},
+		{"server errors to the last attempt", []answer{internal}, "", "InternalServiceError", 3},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f, sm := newFake(t, c.answers...)
-			got, err := sm.Fetch(secretID)(context.Background())
+			got, err := FromSecretsManager(sm, secretID)(context.Background())
 			switch {
 			case c.wantErr == "" && err != nil:
 				t.Fatalf("error %v", err)
@@ -125,46 +132,15 @@ func TestSecretsManagerFetch(t *testing.T) {
 	}
 }
 
-// A network failure is retried, and through a Cache a failed fetch is
-// unavailable (503), never a crash.
+// Through a Cache, an unreachable Secrets Manager is unavailable (503),
+// never a crash.
 func TestSecretsManagerUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there now
-	sm := NewSecretsManager(awsConfig(), url)
-	start := time.Now()
-	c := NewCache("credentials", sm.Fetch(secretID), parseDoc, DefaultTTL, discard())
-	_, err := c.Get(context.Background())
-	if !errors.Is(err, apierror.ErrUnavailable) {
+	c := NewCache("credentials", FromSecretsManager(client(url), secretID), parseDoc, DefaultTTL, discard())
+	if _, err := c.Get(context.Background()); !errors.Is(err, apierror.ErrUnavailable) {
 		t.Fatalf("error %v, want one wrapping ErrUnavailable", err)
-	}
-	if waited := time.Since(start); waited < fetchBackoff*3 {
-		t.Errorf("gave up after %v: not %d attempts with backoff", waited, fetchAttempts)
-	}
-}
-
-// A cancelled fetch stops between attempts.
-func TestSecretsManagerFetchStopsWithItsContext(t *testing.T) {
-	_, sm := newFake(t, internal)
-	ctx, cancel := context.WithTimeout(context.Background(), fetchBackoff/2)
-	defer cancel()
-	if _, err := sm.Fetch(secretID)(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("error %v, want the context's", err)
-	}
-}
-
-func TestSecretsManagerEndpoints(t *testing.T) {
-	for region, want := range map[string]string{
-		"eu-west-1":     "https://secretsmanager.eu-west-1.amazonaws.com",
-		"us-gov-west-1": "https://secretsmanager.us-gov-west-1.amazonaws.com",
-		"cn-north-1":    "https://secretsmanager.cn-north-1.amazonaws.com.cn",
-	} {
-		if got := NewSecretsManager(aws.Config{Region: region}, "").endpoint; got != want {
-			t.Errorf("%s: endpoint %s, want %s", region, got, want)
-		}
-	}
-	if got := NewSecretsManager(aws.Config{Region: "eu-west-1"}, "http://127.0.0.1:4566/").endpoint; got != "http://127.0.0.1:4566" {
-		t.Errorf("endpoint %s, want the one given", got)
 	}
 }
 
@@ -174,19 +150,28 @@ func TestSecretsManagerOnMoto(t *testing.T) {
 	if endpoint == "" {
 		t.Skip("XCLOUD_MOTO_ENDPOINT is not set (make test-moto sets it)")
 	}
-	sm := NewSecretsManager(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}, endpoint)
+	sm := secretsmanager.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")},
+		func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	name := "xcloud-test-" + time.Now().Format("150405.000000000")
-	body, _ := json.Marshal(map[string]string{"Name": name, "SecretString": `{"svc":"key"}`})
-	if _, err := sm.call(context.Background(), "secretsmanager.CreateSecret", body); err != nil {
+	if _, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(`{"svc":"key"}`)}); err != nil {
 		t.Fatalf("create secret: %v", err)
 	}
-	got, err := sm.Fetch(name)(context.Background())
+	got, err := FromSecretsManager(sm, name)(context.Background())
 	if err != nil || string(got) != `{"svc":"key"}` {
 		t.Fatalf("fetch = %q, %v", got, err)
 	}
-	_, err = sm.Fetch(name + "-missing")(context.Background())
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Code != "ResourceNotFoundException" {
+	_, err = FromSecretsManager(sm, name+"-missing")(context.Background())
+	var missing *types.ResourceNotFoundException
+	if !errors.As(err, &missing) {
 		t.Fatalf("missing secret: %v, want ResourceNotFoundException", err)
 	}
+}
+
+// fastRetries is the SDK's standard retryer, three attempts, without the
+// wait between them.
+func fastRetries() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 3
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+	})
 }
