@@ -6,7 +6,7 @@
 // written as AWS's reference Go application writes it) and the minimal
 // aws-lambda-go function. `make bench` runs it.
 //
-//	xcloud-bench [-rounds 10] [-invocations 1000] [-coldstarts 31]
+//	xcloud-bench [-invocations 10000] [-chunk 50] [-coldstarts 51] [-dynamodb-wait 4ms]
 package main
 
 import (
@@ -35,12 +35,13 @@ const (
 )
 
 func main() {
-	rounds := flag.Int("rounds", 10, "rounds of warm invocations; the verdicts take the median of the rounds' ratios")
-	perRound := flag.Int("invocations", 1000, "invocations of each function per round (the baseline gets half, the minimal function a quarter)")
-	starts := flag.Int("coldstarts", 31, "cold starts of each function and of each reference")
+	invocations := flag.Int("invocations", 10000, "warm invocations of each function (the idiomatic baseline gets half, the minimal function a quarter)")
+	chunk := flag.Int("chunk", 50, "invocations of a function in one turn")
+	wait := flag.Duration("dynamodb-wait", 4*time.Millisecond, "DynamoDB's answer time the cost per million requests assumes")
+	starts := flag.Int("coldstarts", 51, "cold starts of each function and of each reference")
 	flag.Parse()
 	began := time.Now()
-	r := &report{root: ".", out: os.Stdout, rounds: *rounds, perRound: *perRound, starts: *starts}
+	r := &report{root: ".", out: os.Stdout, invocations: *invocations, chunk: *chunk, starts: *starts, wait: *wait}
 	if err := r.run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "xcloud-bench:", err)
 		os.Exit(1)
@@ -49,10 +50,11 @@ func main() {
 }
 
 type report struct {
-	root                     string
-	out                      io.Writer
-	rounds, perRound, starts int
-	over                     []string // the budgets missed, for the last line
+	root                       string
+	out                        io.Writer
+	invocations, chunk, starts int
+	wait                       time.Duration // DynamoDB's, for the cost
+	over                       []string      // the budgets missed, for the last line
 
 	dir     string              // the builds
 	fake    *bench.FakeDynamoDB // what every process calls
@@ -131,13 +133,19 @@ func (r *report) runs(c bench.Case) (fn, idiomatic, minimal bench.Run, err error
 	return
 }
 
-// warmCPU runs each function warm for rounds of perRound invocations,
-// alternating with its two references, and reports the CPU time of the
-// whole process per invocation, the DynamoDB calls it made, and its memory.
+// spreadBlocks is how many blocks of turns the spread of a ratio is taken over.
+const spreadBlocks = 10
+
+// turns is how many turns measure each function's invocations in chunks.
+func (r *report) turns() int { return max(1, r.invocations/r.chunk) }
+
+// warmCPU runs each function warm, in turns with its two references, and
+// reports the CPU time of the whole process per invocation, the DynamoDB
+// calls it made and its memory.
 func (r *report) warmCPU(ctx context.Context) error {
 	fmt.Fprintf(r.out, "\nWarm CPU per invocation: the whole process (event, runtime loop, handler, SDK, GC), as Lambda bills it\n")
-	fmt.Fprintf(r.out, "(%d rounds of %d invocations, alternating with the idiomatic baseline (%d) and the minimal function (%d);\n ratio = median of the rounds' ratios, [fastest–slowest round])\n",
-		r.rounds, r.perRound, r.perRound/2, r.perRound/4)
+	fmt.Fprintf(r.out, "(%d turns of %d invocations, each with %d of the idiomatic baseline and %d of the minimal function;\n ratio of the means, [lowest–highest] over %d blocks of turns)\n",
+		r.turns(), r.chunk, r.chunk/2, r.chunk/4, spreadBlocks)
 	cpu := table(r.out, "function", "µs", "idiomatic µs", "minimal µs", "to idiomatic", "spread", "to minimal", "DynamoDB calls", "budget")
 	mem := &strings.Builder{}
 	memTable := table(mem, "function", "RSS after 1,000 MB", "at the end MB", "growth MB", "peak MB", "budget")
@@ -154,58 +162,48 @@ func (r *report) warmCPU(ctx context.Context) error {
 				return err
 			}
 			defer p.Close()
-			ps = append(ps, p)
-		}
-		// Each warm before measuring: pools filled, code paged in.
-		for _, p := range ps {
-			if _, err := p.Invoke(ctx, 50); err != nil {
+			// Warm before measuring: pools filled, code paged in.
+			if _, err := p.Invoke(ctx, r.chunk); err != nil {
 				return err
 			}
+			ps = append(ps, p)
 		}
-		counts := []int{r.perRound, r.perRound / 2, r.perRound / 4}
-		per := make([][]time.Duration, 3)
+		chunks := []int{r.chunk, max(1, r.chunk/2), max(1, r.chunk/4)}
 		calls := map[string]int{} // the function's own
 		retries := 0
 		var early int64
-		for round := range r.rounds {
-			for k := range ps {
-				i := (round + k) % len(ps)
-				r.fake.Calls()
-				d, err := ps[i].CPUPerInvocation(ctx, counts[i])
-				if err != nil {
-					return err
-				}
-				per[i] = append(per[i], d)
-				if i == 0 {
-					made, retried := r.fake.Calls()
-					for op, n := range made {
-						calls[op] += n
-					}
-					retries += retried
-				}
+		r.fake.Calls()
+		m, err := bench.Interleave(ctx, ps, chunks, r.turns(), func(turn, i int) error {
+			made, retried := r.fake.Calls()
+			if i != 0 {
+				return nil
 			}
-			if round == 0 {
-				if early, _, err = ps[0].Memory(); err != nil {
-					return err
-				}
+			for op, n := range made {
+				calls[op] += n
 			}
+			retries += retried
+			if early == 0 && (turn+1)*r.chunk >= 1000 {
+				early, _, err = ps[0].Memory()
+			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		final, peak, err := ps[0].Memory()
 		if err != nil {
 			return err
 		}
-		toIdiomatic := ratios(per[0], per[1])
-		toMinimal := ratios(per[0], per[2])
-		r.warm[c.Function] = bench.Median(per[0])
-		ratio := bench.Median(toIdiomatic)
-		invocations := r.rounds * counts[0]
-		oneCall := len(calls) == 1 && calls[c.DynamoOp] == invocations
+		invocations := r.turns() * r.chunk
+		r.warm[c.Function] = m.Mean(0)
 		r.retries[c.Function] = float64(retries) / float64(invocations)
-		callsPer := float64(calls[c.DynamoOp]) / float64(invocations)
+		ratio := m.Ratio(0, 1)
+		lo, hi := m.Spread(0, 1, spreadBlocks)
+		oneCall := len(calls) == 1 && calls[c.DynamoOp] == invocations
 		fmt.Fprintf(cpu, "%s\t%.0f\t%.0f\t%.0f\t%.2f×\t[%.2f–%.2f]\t%.2f×\t%g %s %s\t≤ %.1f× %s\t\n", c.Function,
-			us(bench.Median(per[0])), us(bench.Median(per[1])), us(bench.Median(per[2])),
-			ratio, slices.Min(toIdiomatic), slices.Max(toIdiomatic), bench.Median(toMinimal),
-			callsPer, c.DynamoOp, r.judge(oneCall, c.Function+" does not make exactly one DynamoDB call per request"),
+			us(m.Mean(0)), us(m.Mean(1)), us(m.Mean(2)), ratio, lo, hi, m.Ratio(0, 2),
+			float64(calls[c.DynamoOp])/float64(invocations), c.DynamoOp,
+			r.judge(oneCall, c.Function+" does not make exactly one DynamoDB call per request"),
 			cpuBudget, r.judge(ratio <= cpuBudget, fmt.Sprintf("%s uses %.2f× the idiomatic baseline's CPU", c.Function, ratio)))
 		grew := final-early > 1<<20
 		fmt.Fprintf(memTable, "%s\t%.1f\t%.1f\t%+.1f\t%.1f\t< %d MB, no growth %s\t\n", c.Function, mb(early), mb(final), mb(final-early), mb(peak),
@@ -222,7 +220,7 @@ func (r *report) warmCPU(ctx context.Context) error {
 		fmt.Fprintf(r.out, "Calls the SDK retried (a closed connection, aws/aws-sdk-go-v2#2737; counted once above): %s of requests\n", strings.Join(retried, ", "))
 	}
 	memTable.Flush()
-	fmt.Fprintf(r.out, "\nMemory of each function over its %d warm invocations (VmRSS, VmHWM)\n%s", 50+r.rounds*r.perRound, mem)
+	fmt.Fprintf(r.out, "\nMemory of each function over its %d warm invocations (VmRSS, VmHWM)\n%s", r.chunk+r.turns()*r.chunk, mem)
 	return nil
 }
 
@@ -284,8 +282,8 @@ func (r *report) coldStarts(ctx context.Context) error {
 // piece on (the function as deployed) and off (built with the piece's tag,
 // which puts the library back), in turns.
 func (r *report) owned(ctx context.Context) error {
-	fmt.Fprintf(r.out, "\nWhat we own instead of a library: each piece on (as deployed) and off (library), in turns; it stays if it saves %.0f%%\n", ownedRule*100)
-	tw := table(r.out, "piece", "function", "figure", "on", "off", "saves", "rule")
+	fmt.Fprintf(r.out, "\nWhat we own instead of a library: each piece on (as deployed) and off (the library), in turns;\nit stays while it saves %.0f%% of its figure (cold start: median of the turns' ratios [interquartile range];\nwarm CPU: ratio of the means [lowest–highest block])\n", ownedRule*100)
+	tw := table(r.out, "piece", "function", "figure", "on", "off", "saves", "spread", "rule")
 	for _, p := range bench.Owned {
 		c, err := bench.CaseOf(p.Function)
 		if err != nil {
@@ -301,57 +299,48 @@ func (r *report) owned(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		cpuOn, cpuOff, err := r.pairedCPU(ctx, on, off)
+		cpu, err := r.pairedCPU(ctx, on, off)
 		if err != nil {
 			return err
 		}
+		coldRatio := bench.Median(ratios(times[0], times[1]))
+		coldLo, coldHi := quartiles(ratios(times[0], times[1]))
+		cpuLo, cpuHi := cpu.Spread(0, 1, spreadBlocks)
 		for _, f := range []struct {
-			name    string
-			on, off time.Duration
-			unit    func(time.Duration) float64
-			label   string
+			name          string
+			on, off       string
+			ratio, lo, hi float64
 		}{
-			{"cold start", bench.Median(times[0]), bench.Median(times[1]), ms, "ms"},
-			{"warm CPU", cpuOn, cpuOff, us, "µs"},
+			{"cold start", fmt.Sprintf("%.2f ms", ms(bench.Median(times[0]))), fmt.Sprintf("%.2f ms", ms(bench.Median(times[1]))), coldRatio, coldLo, coldHi},
+			{"warm CPU", fmt.Sprintf("%.0f µs", us(cpu.Mean(0))), fmt.Sprintf("%.0f µs", us(cpu.Mean(1))), cpu.Ratio(0, 1), cpuLo, cpuHi},
 		} {
-			saves := 1 - float64(f.on)/float64(f.off)
+			saves := 1 - f.ratio
 			verdict := "—"
 			if f.name == p.Figure {
 				verdict = r.judge(saves >= ownedRule, fmt.Sprintf("%s saves %.1f%% of %s, under the %.0f%% that keeps owned code", p.Name, saves*100, f.name, ownedRule*100))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f %s\t%.2f %s\t%.1f%%\t%s\t\n", p.Name, p.Function, f.name, f.unit(f.on), f.label, f.unit(f.off), f.label, saves*100, verdict)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f%%\t[%.1f–%.1f%%]\t%s\t\n", p.Name, p.Function, f.name, f.on, f.off, saves*100, (1-f.hi)*100, (1-f.lo)*100, verdict)
 		}
 	}
 	return tw.Flush()
 }
 
-// pairedCPU is the median warm CPU per invocation of two builds of one
-// function, measured in alternating rounds.
-func (r *report) pairedCPU(ctx context.Context, a, b bench.Run) (time.Duration, time.Duration, error) {
-	var ps [2]*bench.Process
-	for i, run := range []bench.Run{a, b} {
+// pairedCPU measures two builds of one function warm, in turns: the mean
+// CPU per invocation of each, and their ratio's spread.
+func (r *report) pairedCPU(ctx context.Context, a, b bench.Run) (bench.Interleaved, error) {
+	var ps []*bench.Process
+	for _, run := range []bench.Run{a, b} {
 		p, err := bench.Start(ctx, run)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		defer p.Close()
-		if _, err := p.Invoke(ctx, 50); err != nil {
-			return 0, 0, err
+		if _, err := p.Invoke(ctx, r.chunk); err != nil {
+			return nil, err
 		}
-		ps[i] = p
+		ps = append(ps, p)
 	}
-	var per [2][]time.Duration
-	for round := range r.rounds {
-		for k := range 2 {
-			i := (round + k) % 2
-			d, err := ps[i].CPUPerInvocation(ctx, r.perRound/2)
-			if err != nil {
-				return 0, 0, err
-			}
-			per[i] = append(per[i], d)
-		}
-	}
-	return bench.Median(per[0]), bench.Median(per[1]), nil
+	return bench.Interleave(ctx, ps, []int{r.chunk, r.chunk}, r.turns()/2, nil)
 }
 
 // Lambda gives a function CPU in proportion to its memory, one vCPU at
@@ -366,36 +355,37 @@ const (
 var memorySizes = []int{128, 256, 512, 1024}
 
 // memorySizes turns each function's warm CPU per invocation into what a
-// request pays for it at each memory size: the time that CPU work takes on
-// the share of a vCPU the size buys, and the cost of a million requests that
-// each take that long (billed by the millisecond, rounded up) plus the
-// request charge. Time waiting on DynamoDB is billed too but does not depend
-// on memory: it is left out, so the figures compare sizes, not totals.
+// request pays for it at each memory size: the latency that CPU work adds on
+// the share of a vCPU the size buys, and the cost of a million requests,
+// each billed (by the millisecond, rounded up) for that time plus the wait
+// for DynamoDB, which memory does not shorten.
 func (r *report) memorySizes() {
-	fmt.Fprintf(r.out, "\nMemory size: the warm CPU above as latency and cost per million requests, arm64 (DynamoDB wait left out)\n")
+	fmt.Fprintf(r.out, "\nMemory size: the warm CPU above as added latency and cost per million requests, arm64\n")
+	fmt.Fprintf(r.out, "(CPU share %d MB per vCPU; billed time = that latency + %s of DynamoDB wait, rounded up to the ms; $%.7f per GB-s, $%.2f per million requests)\n",
+		mbPerVCPU, r.wait, pricePerGBs, pricePerRequest*1e6)
 	cols := []string{"function", "CPU µs"}
 	for _, m := range memorySizes {
-		cols = append(cols, fmt.Sprintf("%d MB ms", m), fmt.Sprintf("%d MB $/M", m))
+		cols = append(cols, fmt.Sprintf("%d MB ms", m), "$/M")
 	}
 	tw := table(r.out, cols...)
 	for _, c := range bench.Cases {
 		cpu := r.warm[c.Function]
-		fmt.Fprintf(tw, "%s	%.0f	", c.Function, us(cpu))
+		fmt.Fprintf(tw, "%s\t%.0f\t", c.Function, us(cpu))
 		for _, m := range memorySizes {
-			latency, cost := LambdaCost(cpu, m)
-			fmt.Fprintf(tw, "%.2f	%.3f	", ms(latency), cost*1e6)
+			latency, cost := LambdaCost(cpu, r.wait, m)
+			fmt.Fprintf(tw, "%.2f\t%.3f\t", ms(latency), cost*1e6)
 		}
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 }
 
-// LambdaCost is the time cpu of CPU work takes at memory MB, and what one
-// request of that duration costs.
-func LambdaCost(cpu time.Duration, memory int) (time.Duration, float64) {
+// LambdaCost is the latency cpu of CPU work adds at memory MB, and what one
+// request costs that spends it and waits wait besides.
+func LambdaCost(cpu, wait time.Duration, memory int) (time.Duration, float64) {
 	share := min(1, float64(memory)/mbPerVCPU)
 	latency := time.Duration(float64(cpu) / share)
-	billed := float64((latency + time.Millisecond - 1) / time.Millisecond) // whole ms, rounded up
+	billed := float64((latency + wait + time.Millisecond - 1) / time.Millisecond) // whole ms, rounded up
 	return latency, billed/1000*float64(memory)/1024*pricePerGBs + pricePerRequest
 }
 

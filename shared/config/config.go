@@ -13,13 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xcloud/customers/shared/customer"
@@ -181,7 +176,7 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
 	db := NewDynamoDB(awsCfg, c)
 	var sm secrets.SecretsManager
 	if c.CredentialsSecretID != "" || c.PageTokenSecretID != "" {
-		sm = secretsmanager.NewFromConfig(awsCfg)
+		sm = secretsmanager.NewFromConfig(awsCfg, secretsManagerEndpoint)
 	}
 	var creds hmacauth.CredentialSource
 	switch {
@@ -224,16 +219,6 @@ func New(ctx context.Context, c Config, log *slog.Logger) (*Deps, error) {
 	}, nil
 }
 
-// Per-attempt timeout and retries: three attempts of at most 1 s with
-// backoff of at most 200 ms end within 3.4 s, well inside the functions' 6 s
-// timeout, leaving time to answer 503.
-const (
-	awsAttemptTimeout   = time.Second
-	localAttemptTimeout = 10 * time.Second
-	maxAttempts         = 3
-	maxBackoff          = 200 * time.Millisecond
-)
-
 // NewDynamoDB returns the DynamoDB client of c.
 func NewDynamoDB(awsCfg aws.Config, c Config) *dynamodb.Client {
 	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
@@ -242,49 +227,6 @@ func NewDynamoDB(awsCfg aws.Config, c Config) *dynamodb.Client {
 			o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
 		}
 	})
-}
-
-// AWS returns the AWS configuration the clients share, loaded by the SDK
-// from the environment Lambda gives every function, with bounded attempts
-// and retries. Against a local endpoint, which checks no signature, a
-// missing region or credentials get stand-ins.
-func AWS(ctx context.Context, c Config) (aws.Config, error) {
-	timeout := c.AttemptTimeout
-	if timeout == 0 {
-		timeout = awsAttemptTimeout
-		if c.DynamoDBEndpoint != "" {
-			timeout = localAttemptTimeout
-		}
-	}
-	opts := []func(*awsconfig.LoadOptions) error{
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(timeout)),
-		awsconfig.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = maxAttempts
-				o.MaxBackoff = maxBackoff
-			})
-		}),
-		// The SDK's own warnings go to the JSON log like everything else.
-		awsconfig.WithLogger(logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) {
-			slog.Warn("aws sdk", "message", fmt.Sprintf(format, v...))
-		})),
-	}
-	if c.DynamoDBEndpoint != "" {
-		if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-			opts = append(opts, awsconfig.WithRegion("us-east-1"))
-		}
-		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-			opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-		}
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		return aws.Config{}, errors.New("AWS configuration: no region: set AWS_REGION")
-	}
-	return cfg, nil
 }
 
 // Load reads the environment and builds the dependencies: what every

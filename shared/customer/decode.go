@@ -2,8 +2,10 @@ package customer
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -13,8 +15,7 @@ import (
 
 // node is a place in the customer document: an object or a leaf.
 type node struct {
-	field    Index  // the leaf's field; -1 for an object
-	path     string // its dot path, made once rather than for every body
+	field    Index // the leaf's field; -1 for an object
 	children map[string]*node
 	leaves   []Index // every leaf below an object
 }
@@ -29,7 +30,7 @@ func buildTree() *node {
 			n.leaves = append(n.leaves, Index(i))
 			child, ok := n.children[seg]
 			if !ok {
-				child = &node{field: -1, path: strings.Join(f.Segments[:depth+1], "."), children: map[string]*node{}}
+				child = &node{field: -1, children: map[string]*node{}}
 				if depth == len(f.Segments)-1 {
 					child.field = Index(i)
 				}
@@ -82,7 +83,7 @@ func DecodeUpdate(body []byte, pathID string) (Document, error) {
 }
 
 type decoder struct {
-	scan scanner
+	dec  *json.Decoder
 	doc  Document
 	errs []apierror.FieldError
 }
@@ -95,21 +96,33 @@ func decode(body []byte) (*decoder, error) {
 	if !utf8.Valid(body) {
 		return nil, invalidJSON("The body is not valid UTF-8")
 	}
-	d := &decoder{scan: scanner{buf: body}}
-	tok, err := d.scan.next()
+	d := &decoder{dec: json.NewDecoder(bytes.NewReader(body))}
+	d.dec.UseNumber()
+	tok, err := d.dec.Token()
 	if err != nil {
-		return nil, err
+		return nil, syntaxError(err)
 	}
-	if tok.kind != beginObject {
+	if tok != json.Delim('{') {
 		return nil, invalidJSON("The body must be one JSON object")
 	}
 	if err := d.object(tree, ""); err != nil {
-		return nil, err
+		return nil, syntaxError(err)
 	}
-	if !d.scan.atEnd() {
+	if _, err := d.dec.Token(); err != io.EOF {
 		return nil, invalidJSON("The body must be one JSON object, with nothing after it")
 	}
 	return d, nil
+}
+
+func syntaxError(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return invalidJSON("The body is not well-formed JSON: it ends too soon")
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return invalidJSON("The body is not well-formed JSON at byte " + strconv.FormatInt(se.Offset, 10))
+	}
+	return invalidJSON("The body is not well-formed JSON")
 }
 
 func (d *decoder) result() (Document, error) {
@@ -136,50 +149,45 @@ func (d *decoder) failedAt(path string) bool {
 // object reads the members of an object whose '{' was read. Only JSON
 // syntax errors are returned; rule violations are collected.
 func (d *decoder) object(n *node, prefix string) error {
-	seen := make([]*node, 0, 8) // the known members read; an object has few
-	for d.scan.more() {
-		tok, err := d.scan.next() // a key: the scanner reads nothing else here
+	seen := map[string]bool{}
+	for d.dec.More() {
+		tok, err := d.dec.Token()
 		if err != nil {
 			return err
 		}
-		var child *node
-		if tok.escaped {
-			child = n.children[tok.text()]
-		} else {
-			child = n.children[string(tok.raw)] // a lookup that does not allocate
-		}
+		key, _ := tok.(string) // object keys are always strings
+		path := joinPath(prefix, key)
+		child := n.children[key]
 		switch {
 		case child == nil:
-			d.fail(joinPath(prefix, tok.text()), "is not a known field")
+			d.fail(path, "is not a known field")
 			err = d.skip()
-		case slices.Contains(seen, child):
-			d.fail(child.path, "appears more than once")
+		case seen[key]:
+			d.fail(path, "appears more than once")
 			err = d.skip()
 		case child.field < 0:
-			err = d.nested(child, child.path)
+			err = d.nested(child, path)
 		default:
-			err = d.leaf(child.field, child.path)
+			err = d.leaf(child.field, path)
 		}
 		if err != nil {
 			return err
 		}
-		if child != nil {
-			seen = append(seen, child)
-		}
+		seen[key] = true
 	}
-	_, err := d.scan.next() // '}'
+	_, err := d.dec.Token() // '}'
 	return err
 }
 
 func (d *decoder) nested(n *node, path string) error {
-	tok, err := d.scan.next()
+	tok, err := d.dec.Token()
 	if err != nil {
 		return err
 	}
-	switch tok.kind {
-	case beginObject:
+	switch tok {
+	case json.Delim('{'):
 		return d.object(n, path)
-	case nullToken:
+	case nil:
 		required := false
 		for _, i := range n.leaves {
 			d.doc[i] = Entry{State: Null}
@@ -191,17 +199,17 @@ func (d *decoder) nested(n *node, path string) error {
 		return nil
 	default:
 		d.fail(path, "must be an object")
-		return d.scan.skip(tok)
+		return d.skipRest(tok)
 	}
 }
 
 func (d *decoder) leaf(i Index, path string) error {
-	tok, err := d.scan.next()
+	tok, err := d.dec.Token()
 	if err != nil {
 		return err
 	}
 	f := Fields[i]
-	if tok.kind == nullToken {
+	if tok == nil {
 		d.doc[i] = Entry{State: Null}
 		return nil
 	}
@@ -212,7 +220,7 @@ func (d *decoder) leaf(i Index, path string) error {
 	if msg != "" {
 		d.doc[i] = Entry{State: invalid}
 		d.fail(path, msg)
-		return d.scan.skip(tok)
+		return d.skipRest(tok)
 	}
 	if f.Trim {
 		v.Str = strings.TrimSpace(v.Str)
@@ -222,40 +230,62 @@ func (d *decoder) leaf(i Index, path string) error {
 }
 
 // convert turns a JSON token into a Value of kind, or says what was wrong.
-func convert(kind Kind, tok token) (Value, string) {
+func convert(kind Kind, tok json.Token) (Value, string) {
 	switch kind {
 	case KindString:
-		if tok.kind == stringToken {
-			return String(tok.text()), ""
+		if s, ok := tok.(string); ok {
+			return String(s), ""
 		}
 		return Value{}, "must be a string"
 	case KindBoolean:
-		if tok.kind == trueToken || tok.kind == falseToken {
-			return Boolean(tok.kind == trueToken), ""
+		if b, ok := tok.(bool); ok {
+			return Boolean(b), ""
 		}
 		return Value{}, "must be true or false"
 	case KindInteger:
-		if tok.kind != numberToken || bytes.ContainsAny(tok.raw, ".eE") {
+		num, ok := tok.(json.Number)
+		if !ok || strings.ContainsAny(string(num), ".eE") {
 			return Value{}, "must be an integer"
 		}
 		// Digits only, so an error means out of range: ParseInt then gives
 		// the nearest int64, which the field's range check rejects.
-		i, _ := strconv.ParseInt(string(tok.raw), 10, 64)
+		i, _ := strconv.ParseInt(string(num), 10, 64)
 		return Integer(i), ""
 	default:
-		if tok.kind != numberToken {
+		num, ok := tok.(json.Number)
+		if !ok {
 			return Value{}, "must be a number"
 		}
-		f, _ := strconv.ParseFloat(string(tok.raw), 64) // ±Inf when out of range
+		f, _ := strconv.ParseFloat(string(num), 64) // ±Inf when out of range
 		return Number(f), ""
 	}
 }
 
 // skip reads and discards one value.
 func (d *decoder) skip() error {
-	tok, err := d.scan.next()
+	tok, err := d.dec.Token()
 	if err != nil {
 		return err
 	}
-	return d.scan.skip(tok)
+	return d.skipRest(tok)
+}
+
+// skipRest discards the rest of a value whose first token was tok.
+func (d *decoder) skipRest(tok json.Token) error {
+	if tok != json.Delim('{') && tok != json.Delim('[') {
+		return nil
+	}
+	for depth := 1; depth > 0; {
+		t, err := d.dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
+	return nil
 }

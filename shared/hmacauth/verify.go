@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -18,33 +19,12 @@ import (
 // MaxSkew is how far a request's timestamp may be from the server's clock.
 const MaxSkew = 300 * time.Second
 
-// validTimestamp reports whether s is decimal digits only (^[0-9]+$), as the
-// contract asks: strconv.ParseInt alone would also take a sign.
-func validTimestamp(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// validSignature reports whether s is 64 lowercase hex digits
-// (^[0-9a-f]{64}$): hex.DecodeString alone would also take upper case.
-func validSignature(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
+// The shapes of the timestamp and signature headers. strconv.ParseInt alone
+// would also take a sign, and hex.DecodeString upper case.
+var (
+	timestampShape = regexp.MustCompile(`^[0-9]+$`)
+	signatureShape = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
 
 // CredentialSource yields the current credentials document.
 type CredentialSource interface {
@@ -84,9 +64,9 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, scope Scope) (st
 		return "", invalidAuth("An authentication header is repeated")
 	case !ValidServiceID(serviceID):
 		return "", invalidAuth(HeaderServiceID + " must match " + serviceIDRule)
-	case !validTimestamp(timestamp):
+	case !timestampShape.MatchString(timestamp):
 		return "", invalidAuth(HeaderTimestamp + " must be Unix time in whole seconds, decimal digits only")
-	case !validSignature(signature):
+	case !signatureShape.MatchString(signature):
 		return "", invalidAuth(HeaderSignature + " must be 64 lowercase hex digits")
 	}
 	// Content-MD5 is checked after the signature and the scope, in the

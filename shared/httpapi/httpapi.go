@@ -10,13 +10,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"hash"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -112,17 +110,15 @@ func readBody(r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := md5.New()
-	body, n, err := readHashed(r.Body, r.ContentLength, h)
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRead+1))
 	if err != nil {
 		return nil, apierror.New(http.StatusBadRequest, apierror.CodeInvalidJSON, "The body could not be read")
 	}
+	n := len(body)
 	if n > maxRead {
 		return nil, tooLarge()
 	}
-	var got [md5.Size]byte
-	h.Sum(got[:0])
-	if err := hmacauth.CheckContentMD5(want, got); err != nil {
+	if err := hmacauth.CheckContentMD5(want, md5.Sum(body)); err != nil {
 		return nil, err
 	}
 	if !isJSON(r.Header.Values("Content-Type")) {
@@ -133,36 +129,6 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, tooLarge()
 	}
 	return body, nil
-}
-
-// readHashed reads up to maxRead+1 bytes of body into h and returns the
-// first MaxBody+1 of them and how many it read. It reads straight into a
-// buffer sized by Content-Length (API Gateway always sends it), where
-// io.Copy would allocate 32 KB on every request.
-func readHashed(body io.Reader, contentLength int64, h hash.Hash) (kept []byte, n int64, err error) {
-	size := 512
-	if contentLength >= 0 && contentLength <= MaxBody {
-		size = int(contentLength) + 1 // +1 to see EOF without growing
-	}
-	kept = make([]byte, 0, size)
-	for len(kept) <= MaxBody {
-		if len(kept) == cap(kept) {
-			kept = slices.Grow(kept, min(cap(kept), MaxBody+1-len(kept)))
-		}
-		m, err := body.Read(kept[len(kept):min(cap(kept), MaxBody+1)])
-		kept = kept[:len(kept)+m]
-		if err == io.EOF {
-			h.Write(kept)
-			return kept, int64(len(kept)), nil
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-	}
-	// Too large: only the rest's hash and length matter now.
-	h.Write(kept)
-	rest, err := io.Copy(h, io.LimitReader(body, maxRead+1-int64(len(kept))))
-	return kept, int64(len(kept)) + rest, err
 }
 
 func tooLarge() error {

@@ -1,0 +1,59 @@
+//go:build !library_awsconfig
+
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// AWS returns the AWS configuration the clients share, from the variables
+// Lambda sets in every function's environment (AWS_REGION,
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; sam local
+// invoke passes the developer's the same way). It is built here rather than
+// by the SDK's config.LoadDefaultConfig, whose package links the SSO, STS and
+// sign-in clients the functions never use and initialises their tables at
+// every cold start: make bench measures what that costs (docs/PERFORMANCE.md;
+// build with -tags library_awsconfig for the loader). Against a local endpoint,
+// which checks no signature, a missing region or credentials get stand-ins.
+func AWS(_ context.Context, c Config) (aws.Config, error) {
+	region := envOr("AWS_REGION", os.Getenv("AWS_DEFAULT_REGION"))
+	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if c.DynamoDBEndpoint != "" {
+		region = envOr("AWS_REGION", envOr("AWS_DEFAULT_REGION", "us-east-1"))
+		if key == "" || secret == "" {
+			key, secret = "local", "local"
+		}
+	}
+	var missing []error
+	if region == "" {
+		missing = append(missing, errors.New("AWS_REGION is not set"))
+	}
+	if key == "" || secret == "" {
+		missing = append(missing, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"))
+	}
+	if err := errors.Join(missing...); err != nil {
+		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
+	}
+	return aws.Config{
+		Region:      region,
+		Credentials: credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN")),
+		HTTPClient:  httpClient(c),
+		Retryer:     retryer,
+		Logger:      sdkLogger,
+	}, nil
+}
+
+// secretsManagerEndpoint honours the SDK's variable for another Secrets
+// Manager endpoint (a local stack), which the SDK's loader would read.
+func secretsManagerEndpoint(o *secretsmanager.Options) {
+	if endpoint := os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"); endpoint != "" {
+		o.BaseEndpoint = aws.String(endpoint)
+	}
+}
