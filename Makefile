@@ -2,15 +2,11 @@
 
 GO       ?= go
 PORT     ?= 3000
-FUNCTIONS = RegisterFunction UpdateFunction GetFunction ListFunction ExistsFunction
 BUILD_DIR = build
 
-# Each function's main package, by its logical id in template.yaml.
-PKG_RegisterFunction = ./functions/register/bootstrap
-PKG_UpdateFunction   = ./functions/update/bootstrap
-PKG_GetFunction      = ./functions/get/bootstrap
-PKG_ListFunction     = ./functions/list/bootstrap
-PKG_ExistsFunction   = ./functions/exists/bootstrap
+# The functions of template.yaml, by logical id. A function's code is the
+# main package ./functions/<its id without "Function", in lower case>/bootstrap.
+FUNCTIONS := $(shell sed -n 's/^  \([A-Za-z0-9][A-Za-z0-9]*Function\):$$/\1/p' template.yaml)
 
 # How Lambda (provided.al2023, arm64) binaries are built.
 LAMBDA_ENV   = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
@@ -26,7 +22,7 @@ FUZZ_TARGETS = ./shared/hmacauth:FuzzVerify ./shared/hmacauth:FuzzCanonicalQuery
                ./internal/localapi:FuzzLambdaHandler
 FUZZTIME    ?= 30s
 
-.PHONY: run test vet unit bench fuzz test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test vet unit bench fuzz test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
@@ -98,11 +94,11 @@ invoke:
 	@test -n "$(EVENT)" || { echo "usage: make invoke [FUNCTION=LogicalId] EVENT=events/<file>.json" >&2; exit 2; }
 	$(GO) run ./cmd/xcloud-invoke $(if $(FUNCTION),-function $(FUNCTION)) $(EVENT)
 
-## build: the five arm64 bootstrap binaries, in build/<LogicalId>/
+## build: every function's arm64 bootstrap binary, in build/<LogicalId>/
 build:
 	@for f in $(FUNCTIONS); do $(MAKE) --no-print-directory build-$$f ARTIFACTS_DIR=$(BUILD_DIR)/$$f || exit 1; done
 
 # sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
-$(addprefix build-,$(FUNCTIONS)):
+build-%Function:
 	mkdir -p $(ARTIFACTS_DIR)
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap $(PKG_$(@:build-%=%))
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo $* | tr A-Z a-z)/bootstrap

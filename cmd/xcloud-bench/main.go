@@ -100,7 +100,7 @@ func (r *report) run(ctx context.Context) error {
 func (r *report) build(ctx context.Context) error {
 	pkgs := map[string]string{"minimal": "./internal/bench/minimal", "idiomatic": "./internal/bench/idiomatic"}
 	for _, f := range functions.All {
-		pkgs[f.ID] = f.Main
+		pkgs[f.ID] = f.Main()
 	}
 	for name, pkg := range pkgs {
 		if err := bench.Build(ctx, r.root, pkg, r.binary(name)); err != nil {
@@ -112,7 +112,7 @@ func (r *report) build(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("owned piece %q is measured on %s, which is not a function", p.Name, p.Function)
 		}
-		if err := bench.Build(ctx, r.root, f.Main, r.binary(p.Function+"+"+p.Tag), p.Tag); err != nil {
+		if err := bench.Build(ctx, r.root, f.Main(), r.binary(p.Function+"+"+p.Tag), p.Tag); err != nil {
 			return err
 		}
 	}

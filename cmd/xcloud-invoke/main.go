@@ -20,10 +20,10 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/xcloud/customers/internal/localdynamo"
 	"github.com/xcloud/customers/internal/localinvoke"
 	"github.com/xcloud/customers/internal/minidyn"
-	"github.com/xcloud/customers/shared/config"
-	"github.com/xcloud/customers/shared/store"
+	"github.com/xcloud/customers/shared/settings"
 )
 
 func main() {
@@ -55,7 +55,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	endpoint, table := os.Getenv(config.EnvDynamoDBEndpoint), config.DefaultTable
+	endpoint, table := os.Getenv(settings.EnvDynamoDBEndpoint), settings.DefaultTable
 	if endpoint == "" {
 		db, err := minidyn.Start()
 		if err != nil {
@@ -65,12 +65,11 @@ func run() error {
 		endpoint = db.URL
 		fmt.Fprintln(os.Stderr, "storage: embedded in-memory DynamoDB, empty at start")
 	}
-	cfg := config.Config{DynamoDBEndpoint: endpoint, Table: table, StatusIndex: config.DefaultStatusIndex}
-	awsCfg, err := config.AWS(ctx, cfg)
+	db, err := localdynamo.Client(ctx, endpoint)
 	if err != nil {
 		return err
 	}
-	if err := store.CreateTable(ctx, config.NewDynamoDB(awsCfg, cfg), table, cfg.StatusIndex); err != nil {
+	if err := localdynamo.CreateTable(ctx, db, "template.yaml", table); err != nil {
 		return err
 	}
 

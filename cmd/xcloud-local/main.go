@@ -17,7 +17,8 @@ import (
 	"time"
 
 	"github.com/xcloud/customers/internal/localapi"
-	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/deps"
+	"github.com/xcloud/customers/shared/settings"
 )
 
 func main() {
@@ -37,11 +38,11 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	cfg, err := config.FromEnv(config.Everything)
+	s, err := settings.Read(settings.Everything)
 	if err != nil {
 		return err
 	}
-	api, err := localapi.New(ctx, *template, cfg, config.NewLogger(cfg.LogLevel))
+	api, err := localapi.New(ctx, *template, s, deps.Logger(s.LogLevel), nil)
 	if err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ func run() error {
 	base := "http://" + ln.Addr().String()
 	storage := "embedded in-memory DynamoDB (data is lost when this stops)"
 	if api.Embedded == nil {
-		storage = "DynamoDB at " + api.Config.DynamoDBEndpoint
+		storage = "DynamoDB at " + api.Settings.DynamoDBEndpoint
 	}
 	if api.Signer.Secret != "" {
 		fmt.Fprintf(os.Stderr, `XCLOUD_SERVICE_CREDENTIALS is not set: made a local service with both scopes.
@@ -67,7 +68,7 @@ Try it, in another terminal:
   go run ./cmd/xcloud --endpoint %s customers list --all
 `, api.Signer.ServiceID, api.Signer.Secret, base, base)
 	}
-	fmt.Printf("XCloud customers API ready on %s (table %s, %s)\n", base, api.Config.Table, storage)
+	fmt.Printf("XCloud customers API ready on %s (table %s, %s)\n", base, api.Settings.Table, storage)
 
 	select {
 	case err := <-served:

@@ -5,26 +5,26 @@ package exists
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/xcloud/customers/shared/apierror"
-	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
+	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
 	"github.com/xcloud/customers/shared/requestlog"
 	"github.com/xcloud/customers/shared/store"
 )
 
-// Pattern is the route this function serves (as in template.yaml): API
-// Gateway allows one variable name per path level, so the list of ids
-// arrives in {customerId}.
-const Pattern = "HEAD /xcloud/v1/customers/{customerId}"
-
-// Needs is the configuration this function reads.
-var Needs = config.Needs{}
+// Function is the exists endpoint's Lambda function. API Gateway allows one
+// variable name per path level, so the list of ids arrives in {customerId}.
+var Function = function.Function{
+	ID:    "ExistsFunction",
+	Route: "HEAD /xcloud/v1/customers/{customerId}",
+	Scope: hmacauth.ScopeRead,
+	Serve: func(d function.Deps) httpapi.Serve { return serve(d.Store) },
+}
 
 // HeaderMissingIDs lists the ids that do not exist, on a 404.
 const HeaderMissingIDs = "X-XCloud-Missing-Ids"
@@ -36,9 +36,8 @@ type Store interface {
 
 var _ Store = (*store.Store)(nil)
 
-// New returns the endpoint's handler.
-func New(s Store, auth httpapi.Verifier, log *slog.Logger) http.Handler {
-	serve := func(w http.ResponseWriter, r *http.Request, _ []byte) error {
+func serve(s Store) httpapi.Serve {
+	return func(w http.ResponseWriter, r *http.Request, _ []byte) error {
 		ids, err := parseIDs(r.PathValue("customerId"))
 		if err != nil {
 			return err
@@ -56,7 +55,6 @@ func New(s Store, auth httpapi.Verifier, log *slog.Logger) http.Handler {
 		w.WriteHeader(http.StatusOK) // api-proxy has no implicit 200
 		return nil
 	}
-	return httpapi.New(httpapi.Endpoint{Pattern: Pattern, Scope: hmacauth.ScopeRead, Serve: serve}, auth, log)
 }
 
 // parseIDs splits the list, rejecting an empty or over-long list and any

@@ -5,23 +5,24 @@ package get
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/xcloud/customers/shared/apierror"
-	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
+	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
 	"github.com/xcloud/customers/shared/requestlog"
 	"github.com/xcloud/customers/shared/store"
 )
 
-// Pattern is the route this function serves (as in template.yaml).
-const Pattern = "GET /xcloud/v1/customers/{customerId}"
-
-// Needs is the configuration this function reads.
-var Needs = config.Needs{}
+// Function is the get endpoint's Lambda function.
+var Function = function.Function{
+	ID:    "GetFunction",
+	Route: "GET /xcloud/v1/customers/{customerId}",
+	Scope: hmacauth.ScopeRead,
+	Serve: func(d function.Deps) httpapi.Serve { return serve(d.Store) },
+}
 
 // Store reads customers.
 type Store interface {
@@ -30,9 +31,8 @@ type Store interface {
 
 var _ Store = (*store.Store)(nil)
 
-// New returns the endpoint's handler.
-func New(s Store, auth httpapi.Verifier, log *slog.Logger) http.Handler {
-	serve := func(w http.ResponseWriter, r *http.Request, _ []byte) error {
+func serve(s Store) httpapi.Serve {
+	return func(w http.ResponseWriter, r *http.Request, _ []byte) error {
 		id := r.PathValue("customerId")
 		if !customer.ValidID(id) {
 			return apierror.NotFound(id) // no such id can be stored
@@ -49,5 +49,4 @@ func New(s Store, auth httpapi.Verifier, log *slog.Logger) http.Handler {
 		httpapi.WriteJSON(w, r, http.StatusOK, c.AppendJSON(nil))
 		return nil
 	}
-	return httpapi.New(httpapi.Endpoint{Pattern: Pattern, Scope: hmacauth.ScopeRead, Serve: serve}, auth, log)
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -15,19 +14,22 @@ import (
 	"strings"
 
 	"github.com/xcloud/customers/shared/apierror"
-	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
+	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
 	"github.com/xcloud/customers/shared/pagetoken"
 	"github.com/xcloud/customers/shared/store"
 )
 
-// Pattern is the route this function serves (as in template.yaml).
-const Pattern = "GET /xcloud/v1/customers"
-
-// Needs is the configuration this function reads.
-var Needs = config.Needs{StatusIndex: true, PageTokens: true}
+// Function is the list endpoint's Lambda function.
+var Function = function.Function{
+	ID:    "ListFunction",
+	Route: "GET /xcloud/v1/customers",
+	Scope: hmacauth.ScopeRead,
+	Needs: function.Needs{StatusIndex: true, PageTokens: true},
+	Serve: func(d function.Deps) httpapi.Serve { return (&handler{store: d.Store, tokens: d.PageTokens}).serve },
+}
 
 // Page sizes.
 const (
@@ -53,12 +55,6 @@ var _ Tokens = (*pagetoken.Codec)(nil)
 type handler struct {
 	store  Store
 	tokens Tokens
-}
-
-// New returns the endpoint's handler.
-func New(s Store, tokens Tokens, auth httpapi.Verifier, log *slog.Logger) http.Handler {
-	h := &handler{store: s, tokens: tokens}
-	return httpapi.New(httpapi.Endpoint{Pattern: Pattern, Scope: hmacauth.ScopeRead, Serve: h.serve}, auth, log)
 }
 
 // cursor is what a nextToken carries: the listing it belongs to and where

@@ -10,24 +10,29 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/xcloud/customers/shared/apierror"
-	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
+	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
 	"github.com/xcloud/customers/shared/requestlog"
 	"github.com/xcloud/customers/shared/store"
 )
 
-// Pattern is the route this function serves (as in template.yaml).
-const Pattern = "POST /xcloud/v1/customers"
-
-// Needs is the configuration this function reads.
-var Needs = config.Needs{Limits: true}
+// Function is the register endpoint's Lambda function. New customers get
+// the deployment's limits.
+var Function = function.Function{
+	ID:    "RegisterFunction",
+	Route: "POST /xcloud/v1/customers",
+	Scope: hmacauth.ScopeWrite,
+	Needs: function.Needs{Limits: true},
+	Serve: func(d function.Deps) httpapi.Serve {
+		return (&handler{store: d.Store, limits: d.Limits, now: d.Now}).serve
+	},
+}
 
 // Store creates customers.
 type Store interface {
@@ -40,12 +45,6 @@ type handler struct {
 	store  Store
 	limits customer.Limits
 	now    func() time.Time
-}
-
-// New returns the endpoint's handler. New customers get limits.
-func New(s Store, auth httpapi.Verifier, log *slog.Logger, limits customer.Limits, now func() time.Time) http.Handler {
-	h := &handler{store: s, limits: limits, now: now}
-	return httpapi.New(httpapi.Endpoint{Pattern: Pattern, Scope: hmacauth.ScopeWrite, Body: true, Serve: h.serve}, auth, log)
 }
 
 type response struct {

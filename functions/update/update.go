@@ -6,26 +6,27 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/xcloud/customers/shared/apierror"
-	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/customer"
+	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
 	"github.com/xcloud/customers/shared/requestlog"
 	"github.com/xcloud/customers/shared/store"
 )
 
-// Pattern is the route this function serves (as in template.yaml).
-const Pattern = "PUT /xcloud/v1/customers/{customerId}"
-
-// Needs is the configuration this function reads.
-var Needs = config.Needs{}
+// Function is the update endpoint's Lambda function.
+var Function = function.Function{
+	ID:    "UpdateFunction",
+	Route: "PUT /xcloud/v1/customers/{customerId}",
+	Scope: hmacauth.ScopeWrite,
+	Serve: func(d function.Deps) httpapi.Serve { return (&handler{store: d.Store, now: d.Now}).serve },
+}
 
 // Store updates customers.
 type Store interface {
@@ -37,12 +38,6 @@ var _ Store = (*store.Store)(nil)
 type handler struct {
 	store Store
 	now   func() time.Time
-}
-
-// New returns the endpoint's handler.
-func New(s Store, auth httpapi.Verifier, log *slog.Logger, now func() time.Time) http.Handler {
-	h := &handler{store: s, now: now}
-	return httpapi.New(httpapi.Endpoint{Pattern: Pattern, Scope: hmacauth.ScopeWrite, Body: true, Serve: h.serve}, auth, log)
 }
 
 type response struct {

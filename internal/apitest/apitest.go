@@ -14,7 +14,7 @@ import (
 
 	"github.com/xcloud/customers/internal/dynamotest"
 	"github.com/xcloud/customers/internal/localapi"
-	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/settings"
 )
 
 // API is the local API under test.
@@ -26,17 +26,17 @@ type API struct {
 }
 
 // Start serves the API until the test ends. root is the repository (for
-// template.yaml); edits change the configuration before the API is built.
-func Start(t testing.TB, root, credentials string, edits ...func(*config.Config)) *API {
+// template.yaml); edits change the settings before the API is built.
+func Start(t testing.TB, root, credentials string, edits ...func(*settings.Settings)) *API {
 	t.Helper()
 	db := dynamotest.New(t)
-	cfg := db.Config()
-	cfg.Credentials = credentials
+	s := db.Settings()
+	s.Credentials = credentials
 	for _, edit := range edits {
-		edit(&cfg)
+		edit(&s)
 	}
 	logs := &SyncBuffer{}
-	api, err := localapi.New(context.Background(), filepath.Join(root, "template.yaml"), cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+	api, err := localapi.New(context.Background(), filepath.Join(root, "template.yaml"), s, slog.New(slog.NewJSONHandler(logs, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

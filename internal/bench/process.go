@@ -28,7 +28,7 @@ import (
 	"github.com/xcloud/customers/internal/fixtures"
 	"github.com/xcloud/customers/internal/lambdarun"
 	"github.com/xcloud/customers/internal/samtemplate"
-	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/settings"
 )
 
 // Build compiles the main package pkg (a path like
@@ -80,22 +80,21 @@ func FunctionEnv(root, dynamoURL string) ([]string, error) {
 	}
 	// Secrets Manager is not there: the functions take the secrets'
 	// local alternatives instead.
-	delete(env, config.EnvCredentialsSecretID)
-	delete(env, config.EnvPageTokenSecretID)
+	delete(env, settings.EnvCredentialsSecretID)
+	delete(env, settings.EnvPageTokenSecretID)
 	for k, v := range map[string]string{
-		config.EnvTable:            Table,
-		config.EnvStatusIndex:      config.DefaultStatusIndex,
-		config.EnvDynamoDBEndpoint: dynamoURL,
-		config.EnvCredentials:      local[config.EnvCredentials],
-		config.EnvPageTokenKey:     "bench-key",
-		"AWS_REGION":               "us-east-1",
-		"AWS_ACCESS_KEY_ID":        "local",
-		"AWS_SECRET_ACCESS_KEY":    "local",
+		settings.EnvTable:            Table,
+		settings.EnvDynamoDBEndpoint: dynamoURL,
+		settings.EnvCredentials:      local[settings.EnvCredentials],
+		settings.EnvPageTokenKey:     "bench-key",
+		"AWS_REGION":                 "us-east-1",
+		"AWS_ACCESS_KEY_ID":          "local",
+		"AWS_SECRET_ACCESS_KEY":      "local",
 	} {
 		env[k] = v
 	}
-	if env[config.EnvCredentials] == "" {
-		return nil, fmt.Errorf("function environment: events/env.json has no %s", config.EnvCredentials)
+	if env[settings.EnvCredentials] == "" {
+		return nil, fmt.Errorf("function environment: events/env.json has no %s", settings.EnvCredentials)
 	}
 	out := make([]string, 0, len(env))
 	for _, k := range slices.Sorted(maps.Keys(env)) {

@@ -138,7 +138,7 @@ func TestProcessMeasurements(t *testing.T) {
 			want string
 		}{
 			{Run{get.Binary, get.Env, bad}, "status 401"},
-			{Run{get.Binary, get.Env, []byte(`"not an event"`)}, "function error"},
+			{Run{get.Binary, get.Env, []byte(`"not an event"`)}, "status 400"},
 			{Run{get.Binary, nil, get.Event}, "TABLE_NAME is not set"},
 		} {
 			if _, err := ColdStart(ctx, c.run); err == nil || !strings.Contains(err.Error(), c.want) {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,9 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/truora/minidyn/server"
 
+	"github.com/xcloud/customers/internal/localdynamo"
 	"github.com/xcloud/customers/internal/minidyn"
-	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/internal/samtemplate"
 	"github.com/xcloud/customers/shared/customer"
+	"github.com/xcloud/customers/shared/settings"
 	"github.com/xcloud/customers/shared/store"
 )
 
@@ -35,10 +38,20 @@ type DB struct {
 	Embedded *server.Server
 }
 
-// New starts (or connects to) a DynamoDB and creates a fresh table.
+// New starts (or connects to) a DynamoDB and creates a fresh table, as
+// template.yaml declares it.
 func New(t testing.TB) *DB {
 	t.Helper()
-	db := &DB{Endpoint: os.Getenv(config.EnvDynamoDBEndpoint), Index: config.DefaultStatusIndex}
+	root, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	template := filepath.Join(root, "template.yaml")
+	table, err := samtemplate.Table(template, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &DB{Endpoint: os.Getenv(settings.EnvDynamoDBEndpoint), Index: *table.GlobalSecondaryIndexes[0].IndexName}
 	if db.Endpoint == "" {
 		db.Embedded = server.NewServer()
 		srv := httptest.NewServer(minidyn.Handler(db.Embedded))
@@ -48,13 +61,10 @@ func New(t testing.TB) *DB {
 	suffix := make([]byte, 6)
 	rand.Read(suffix)
 	db.Table = "test-customers-" + hex.EncodeToString(suffix)
-	cfg := config.Config{DynamoDBEndpoint: db.Endpoint, Table: db.Table, StatusIndex: db.Index}
-	awsCfg, err := config.AWS(context.Background(), cfg)
-	if err != nil {
+	if db.Client, err = localdynamo.Client(context.Background(), db.Endpoint); err != nil {
 		t.Fatal(err)
 	}
-	db.Client = config.NewDynamoDB(awsCfg, cfg)
-	if err := store.CreateTable(context.Background(), db.Client, db.Table, db.Index); err != nil {
+	if err := localdynamo.CreateTable(context.Background(), db.Client, template, db.Table); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -63,9 +73,33 @@ func New(t testing.TB) *DB {
 	return db
 }
 
-// Config is the function configuration that uses this table.
-func (db *DB) Config() config.Config {
-	return config.Config{DynamoDBEndpoint: db.Endpoint, Table: db.Table, StatusIndex: db.Index, Limits: customer.DefaultLimits}
+// Settings are the function settings that use this table.
+func (db *DB) Settings() settings.Settings {
+	return settings.Settings{DynamoDBEndpoint: db.Endpoint, Table: db.Table, StatusIndex: db.Index, Limits: customer.DefaultLimits}
+}
+
+// Store is a store on this table, adapted to local DynamoDBs as local runs
+// adapt it.
+func (db *DB) Store() *store.Store {
+	return store.New(localdynamo.Compat(db.Client), db.Table, db.Index)
+}
+
+// Root is the repository: the folder of go.mod, from the test's folder up.
+func Root() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above %s", dir)
+		}
+		dir = parent
+	}
 }
 
 // Snapshot returns every item of the table, as DynamoDB JSON, for checking

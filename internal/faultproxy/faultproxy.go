@@ -6,11 +6,13 @@ package faultproxy
 
 import (
 	"bytes"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,11 +84,15 @@ func New(target string) (*Proxy, error) {
 	return p, nil
 }
 
+// amzError answers as DynamoDB does when it refuses a call, its CRC-32
+// included.
 func amzError(w http.ResponseWriter, status int, typ, msg string) {
+	body := []byte(`{"__type":"com.amazonaws.dynamodb.v20120810#` + typ + `","message":"` + msg + `"}`)
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Header().Set("X-Amzn-Errortype", typ)
+	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 	w.WriteHeader(status)
-	io.WriteString(w, `{"__type":"com.amazonaws.dynamodb.v20120810#`+typ+`","message":"`+msg+`"}`)
+	w.Write(body)
 }
 
 // Set changes the fault for the requests that follow.

@@ -23,7 +23,7 @@ func TestTemplateRoutesMatchHandlerPatterns(t *testing.T) {
 	}
 	handlers := map[string]string{}
 	for _, f := range functions.All {
-		handlers[f.ID] = f.Pattern
+		handlers[f.ID] = f.Route
 	}
 	fromTemplate := map[string]string{}
 	for _, r := range routes {

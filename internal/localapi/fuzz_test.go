@@ -15,8 +15,6 @@ import (
 
 	"github.com/xcloud/customers/functions"
 	"github.com/xcloud/customers/internal/dynamotest"
-	"github.com/xcloud/customers/internal/localapi"
-	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/httpapi"
 )
 
@@ -26,16 +24,12 @@ import (
 // write by any request that is refused.
 func FuzzLambdaHandler(f *testing.F) {
 	db := dynamotest.New(f)
-	cfg := db.Config()
-	cfg.Credentials = credentials
-	deps, err := config.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		f.Fatal(err)
-	}
-	handlers := localapi.Handlers(deps)
-	var entries []httpapi.LambdaHandler
+	s := db.Settings()
+	s.Credentials = credentials
+	byID := lambdaEntries(f, s, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	var entries []lambdaEntry
 	for _, fn := range functions.All {
-		entries = append(entries, httpapi.Lambda(handlers[fn.ID], deps.Log))
+		entries = append(entries, byID[fn.ID])
 	}
 	seed := fixture(f, "register.json")
 	f.Add(uint8(0), "POST", base, "", seed, false, "application/json", "", true, int16(0))

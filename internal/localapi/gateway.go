@@ -2,6 +2,7 @@ package localapi
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -67,7 +68,12 @@ func (rt *route) serve(w http.ResponseWriter, r *http.Request) {
 		gatewayError(w, r, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 		return
 	}
-	resp, err := rt.invoke(r.Context(), rt.event(r, body))
+	event, err := json.Marshal(rt.event(r, body))
+	if err != nil {
+		gatewayError(w, r, http.StatusInternalServerError, "Internal Server Error")
+		return
+	}
+	resp, err := rt.invoke(r.Context(), event)
 	if err != nil {
 		gatewayError(w, r, http.StatusInternalServerError, "Internal Server Error")
 		return

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -20,10 +21,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/xcloud/customers/internal/localapi"
+	"github.com/xcloud/customers/shared/httpapi"
+
 	"github.com/xcloud/customers/internal/apitest"
 	"github.com/xcloud/customers/internal/dynamotest"
 	"github.com/xcloud/customers/internal/openapicheck"
-	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/settings"
 )
 
 // The services of the test credentials document.
@@ -55,7 +60,7 @@ type env struct {
 
 // newEnv serves the API with the test credentials; edits change its
 // configuration first.
-func newEnv(t *testing.T, edits ...func(*config.Config)) *env {
+func newEnv(t *testing.T, edits ...func(*settings.Settings)) *env {
 	t.Helper()
 	api := apitest.Start(t, "../..", credentials, edits...)
 	e := &env{t: t, url: api.URL, db: api.DB, log: api.Logs}
@@ -304,4 +309,29 @@ func hmacHex(key, msg string) string {
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write([]byte(msg))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// lambdaEntry is a function's Lambda entry taking the event as a struct.
+type lambdaEntry func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// lambdaEntries builds every function's Lambda entry, by logical id, on
+// settings s as its main builds it, logging to log.
+func lambdaEntries(t testing.TB, s settings.Settings, log *slog.Logger) map[string]lambdaEntry {
+	t.Helper()
+	handlers, err := localapi.Handlers(context.Background(), s, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := map[string]lambdaEntry{}
+	for id, h := range handlers {
+		lambda := httpapi.Lambda(h, log)
+		entries[id] = func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+			raw, err := json.Marshal(ev)
+			if err != nil {
+				return events.APIGatewayV2HTTPResponse{}, err
+			}
+			return lambda(ctx, raw)
+		}
+	}
+	return entries
 }

@@ -15,9 +15,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/xcloud/customers/internal/dynamotest"
-	"github.com/xcloud/customers/internal/localapi"
-	"github.com/xcloud/customers/shared/config"
-	"github.com/xcloud/customers/shared/httpapi"
 )
 
 // loadEvent reads a payload 2.0 fixture of events/ and signs it afresh, as
@@ -47,20 +44,16 @@ func loadEvent(t *testing.T, name string) events.APIGatewayV2HTTPRequest {
 // Lambda receives them from API Gateway.
 func TestFunctionsThroughTheLambdaAdapter(t *testing.T) {
 	db := dynamotest.New(t)
-	cfg := db.Config()
-	cfg.Credentials = credentials
-	deps, err := config.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fns := localapi.Handlers(deps)
+	s := db.Settings()
+	s.Credentials = credentials
+	fns := lambdaEntries(t, s, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	invoke := func(t *testing.T, fn, fixture string, edit func(*events.APIGatewayV2HTTPRequest)) events.APIGatewayV2HTTPResponse {
 		t.Helper()
 		ev := loadEvent(t, fixture)
 		if edit != nil {
 			edit(&ev)
 		}
-		resp, err := httpapi.Lambda(fns[fn], deps.Log)(context.Background(), ev)
+		resp, err := fns[fn](context.Background(), ev)
 		if err != nil {
 			t.Fatalf("%s: %v", fn, err)
 		}

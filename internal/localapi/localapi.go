@@ -13,20 +13,43 @@ import (
 	"net/http"
 
 	"github.com/xcloud/customers/functions"
+	"github.com/xcloud/customers/internal/localdynamo"
 	"github.com/xcloud/customers/internal/minidyn"
-	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/deps"
+	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
+	"github.com/xcloud/customers/shared/settings"
 	"github.com/xcloud/customers/shared/store"
 )
 
-// Handlers builds each function's handler, by logical id, wired as its
-// Lambda main wires it.
-func Handlers(d *config.Deps) map[string]http.Handler {
+// Options adapt the functions' dependencies to the test or run at hand; nil
+// means none beyond the local DynamoDB's.
+type Options func(f function.Function) deps.Options
+
+// Handlers builds each function's handler, by logical id, each on
+// dependencies of its own built from s as its Lambda main builds them, on a
+// DynamoDB adapted for local implementations (localdynamo.Compat).
+func Handlers(ctx context.Context, s settings.Settings, log *slog.Logger, options Options) (map[string]http.Handler, error) {
 	hs := make(map[string]http.Handler, len(functions.All))
 	for _, f := range functions.All {
-		hs[f.ID] = f.New(d)
+		var o deps.Options
+		if options != nil {
+			o = options(f)
+		}
+		wrap := o.WrapDynamoDB
+		o.WrapDynamoDB = func(db store.DynamoDB) store.DynamoDB {
+			if wrap != nil {
+				db = wrap(db)
+			}
+			return localdynamo.Compat(db)
+		}
+		d, err := deps.Build(ctx, s, log, o)
+		if err != nil {
+			return nil, err
+		}
+		hs[f.ID] = f.Handler(d)
 	}
-	return hs
+	return hs, nil
 }
 
 // LocalServiceID names the credential made for a local run.
@@ -35,7 +58,7 @@ const LocalServiceID = "local-dev"
 // API is the whole API, ready to serve.
 type API struct {
 	Handler  http.Handler
-	Config   config.Config
+	Settings settings.Settings
 	Embedded *minidyn.Server // the embedded DynamoDB; nil with an endpoint
 	// Signer signs as the generated local service; zero when the
 	// credentials came from the environment.
@@ -51,44 +74,54 @@ func (a *API) Close() {
 	}
 }
 
-// New builds the API from template (a path) and cfg. With no DynamoDB
+// New builds the API from template (a path) and s. With no DynamoDB
 // endpoint it starts the embedded one; with no credentials it makes a local
-// service with both scopes. It creates the table when it is missing.
-func New(ctx context.Context, template string, cfg config.Config, log *slog.Logger) (*API, error) {
+// service with both scopes. It creates the table, as the template declares
+// it, when it is missing.
+func New(ctx context.Context, template string, s settings.Settings, log *slog.Logger, options Options) (*API, error) {
 	routes, err := ReadRoutes(template)
 	if err != nil {
 		return nil, err
 	}
 	api := &API{}
-	if cfg.DynamoDBEndpoint == "" {
+	if s.DynamoDBEndpoint == "" {
 		db, err := minidyn.Start()
 		if err != nil {
 			return nil, err
 		}
-		cfg.DynamoDBEndpoint, api.Embedded, api.close = db.URL, db, func() { db.Close() }
+		s.DynamoDBEndpoint, api.Embedded, api.close = db.URL, db, func() { db.Close() }
 	}
-	if cfg.Credentials == "" && cfg.CredentialsSecretID == "" {
+	if s.Credentials == "" && s.CredentialsSecretID == "" {
 		secret := make([]byte, 32)
 		rand.Read(secret)
 		api.Signer = hmacauth.Signer{ServiceID: LocalServiceID, Secret: hex.EncodeToString(secret)}
 		doc, _ := json.Marshal(hmacauth.Credentials{LocalServiceID: {
 			Secrets: []string{api.Signer.Secret}, Scopes: []hmacauth.Scope{hmacauth.ScopeRead, hmacauth.ScopeWrite},
 		}})
-		cfg.Credentials = string(doc)
+		s.Credentials = string(doc)
 	}
-	api.Config = cfg
-	deps, err := config.New(ctx, cfg, log)
+	api.Settings = s
+	if err := createTable(ctx, template, s); err != nil {
+		api.Close()
+		return nil, err
+	}
+	handlers, err := Handlers(ctx, s, log, options)
 	if err != nil {
 		api.Close()
 		return nil, err
 	}
-	if err := store.CreateTable(ctx, deps.DynamoDB, cfg.Table, cfg.StatusIndex); err != nil {
-		api.Close()
-		return nil, err
-	}
-	if api.Handler, err = NewGateway(routes, Handlers(deps), log); err != nil {
+	if api.Handler, err = NewGateway(routes, handlers, log); err != nil {
 		api.Close()
 		return nil, err
 	}
 	return api, nil
+}
+
+// createTable creates the table of s as template declares it.
+func createTable(ctx context.Context, template string, s settings.Settings) error {
+	db, err := localdynamo.Client(ctx, s.DynamoDBEndpoint)
+	if err != nil {
+		return err
+	}
+	return localdynamo.CreateTable(ctx, db, template, s.Table)
 }

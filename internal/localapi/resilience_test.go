@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/xcloud/customers/internal/faultproxy"
-	"github.com/xcloud/customers/shared/config"
+	"github.com/xcloud/customers/shared/settings"
 )
 
 // lambdaTimeout is the functions' timeout in template.yaml: every answer,
@@ -24,7 +24,7 @@ const lambdaTimeout = 6 * time.Second
 func newFaultyEnv(t *testing.T) (*env, *faultproxy.Proxy) {
 	t.Helper()
 	var proxy *faultproxy.Proxy
-	e := newEnv(t, func(cfg *config.Config) {
+	e := newEnv(t, func(cfg *settings.Settings) {
 		var err error
 		if proxy, err = faultproxy.New(cfg.DynamoDBEndpoint); err != nil {
 			t.Fatal(err)
@@ -147,7 +147,7 @@ func TestCredentialsSecretUnreachableAtColdStart(t *testing.T) {
 	down.Store(true)
 	sm := fakeSecretsManager(t, credentials, &down)
 	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.URL)
-	e := newEnv(t, func(cfg *config.Config) {
+	e := newEnv(t, func(cfg *settings.Settings) {
 		cfg.Credentials = ""
 		cfg.CredentialsSecretID = "xcloud-credentials"
 	})
@@ -164,9 +164,10 @@ func TestCredentialsSecretUnreachableAtColdStart(t *testing.T) {
 		t.Errorf("with Secrets Manager back: %d %s", got.status, got.body)
 	}
 	// A failed refresh later keeps the last good credentials (the cache's
-	// own tests step through the timer); here the next call needs none.
+	// own tests step through the timer); here the function's next call,
+	// within the cache time, needs none. (Each function keeps its own.)
 	down.Store(true)
-	if got := e.do(request{method: http.MethodGet, path: base + "/" + cid(1)}); got.status != http.StatusOK {
+	if got := e.do(request{method: http.MethodPost, path: base, body: minimal(cid(2), "ACTIVE")}); got.status != http.StatusCreated {
 		t.Errorf("with Secrets Manager down again, within the cache time: %d %s", got.status, got.body)
 	}
 	if strings.Contains(e.log.String(), secret) {

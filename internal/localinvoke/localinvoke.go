@@ -23,8 +23,8 @@ import (
 	"github.com/xcloud/customers/internal/fixtures"
 	"github.com/xcloud/customers/internal/lambdarun"
 	"github.com/xcloud/customers/internal/samtemplate"
-	"github.com/xcloud/customers/shared/config"
 	"github.com/xcloud/customers/shared/hmacauth"
+	"github.com/xcloud/customers/shared/settings"
 )
 
 // Options configures an Invoker.
@@ -93,8 +93,8 @@ func (iv *Invoker) Env(id string) ([]string, error) {
 	for k, v := range iv.localEnv {
 		env[k] = v
 	}
-	env[config.EnvDynamoDBEndpoint] = iv.opts.Endpoint
-	env[config.EnvTable] = iv.opts.Table
+	env[settings.EnvDynamoDBEndpoint] = iv.opts.Endpoint
+	env[settings.EnvTable] = iv.opts.Table
 	out := make([]string, 0, len(env))
 	for k, v := range env {
 		out = append(out, k+"="+v)
@@ -111,7 +111,7 @@ func (iv *Invoker) Build(ctx context.Context, id string) (string, error) {
 		return "", fmt.Errorf("no function %s", id)
 	}
 	out := filepath.Join(iv.opts.Root, "build", "host", id, "bootstrap")
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", out, f.Main)
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", out, f.Main())
 	cmd.Dir = iv.opts.Root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

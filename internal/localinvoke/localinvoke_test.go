@@ -58,7 +58,8 @@ func TestEveryFixtureThroughItsBuiltFunction(t *testing.T) {
 }
 
 // A function whose template variables are missing must fail its cold start,
-// and an event it cannot read must come back as a function error.
+// and an event that is not a payload 2.0 request gets a 400, not a failed
+// invocation.
 func TestFailuresAreReported(t *testing.T) {
 	iv, _ := newInvoker(t)
 	bin, err := iv.Build(context.Background(), "GetFunction")
@@ -84,7 +85,7 @@ func TestFailuresAreReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Error == nil {
-		t.Errorf("an unreadable event gave %s, not a function error", res.Payload)
+	if res.Error != nil || !strings.Contains(string(res.Payload), `"statusCode":400`) {
+		t.Errorf("an event that is not one: %s (function error %v), want a 400", res.Payload, res.Error)
 	}
 }

@@ -5,13 +5,18 @@ package minidyn
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/truora/minidyn/server"
@@ -43,25 +48,38 @@ func Start() (*Server, error) {
 // Close stops it; what it held is gone.
 func (s *Server) Close() error { return s.http.Close() }
 
-// Handler makes minidyn's answers carry X-Amz-Crc32, the CRC-32 of the body,
-// as DynamoDB's do. The SDK checks it on every answer; minidyn sends none,
-// and the SDK then takes each answer for a corrupt one: it logs a warning and
-// drops the connection.
+// Handler is minidyn answering as DynamoDB does where the store needs it:
+//   - an UpdateItem that REMOVEs a top-level attribute removes it: minidyn
+//     keeps it, so such a REMOVE is sent to minidyn as a SET to NULL, and
+//     top-level NULLs, which nothing else writes, are left out of answers;
+//   - every answer carries X-Amz-Crc32, the CRC-32 of its body: the SDK
+//     checks it, and without it takes every answer for a corrupt one.
 func Handler(minidyn http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".UpdateItem") {
+			body = removeAsNull(body)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
 		minidyn.ServeHTTP(rec, r)
+		out := withoutNulls(rec.body.Bytes())
 		for k, v := range rec.header {
 			w.Header()[k] = v
 		}
-		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(rec.body.Bytes())), 10))
-		w.Header().Set("Content-Length", strconv.Itoa(rec.body.Len()))
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(out)), 10))
+		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 		w.WriteHeader(rec.status)
-		w.Write(rec.body.Bytes())
+		w.Write(out)
 	})
 }
 
-// recorder holds an answer until its checksum is known.
+// recorder holds an answer until it is adapted.
 type recorder struct {
 	header http.Header
 	status int
@@ -71,3 +89,130 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(status int)      { r.status = status }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+
+var clause = regexp.MustCompile(`(?i)\b(SET|REMOVE|ADD|DELETE)\b`)
+
+// nullValue is the placeholder removeAsNull adds for its NULLs.
+const nullValue = ":minidynRemoved"
+
+// removeAsNull turns the top-level paths of an UpdateItem's REMOVE clause
+// into "path = NULL" in its SET clause.
+func removeAsNull(body []byte) []byte {
+	var in map[string]json.RawMessage
+	var expr string
+	if json.Unmarshal(body, &in) != nil || json.Unmarshal(in["UpdateExpression"], &expr) != nil {
+		return body
+	}
+	bounds := clause.FindAllStringIndex(expr, -1)
+	clauses := map[string][]string{}
+	var order []string
+	for i, b := range bounds {
+		end := len(expr)
+		if i+1 < len(bounds) {
+			end = bounds[i+1][0]
+		}
+		name := strings.ToUpper(expr[b[0]:b[1]])
+		if _, ok := clauses[name]; !ok {
+			order = append(order, name)
+		}
+		clauses[name] = append(clauses[name], strings.TrimSpace(expr[b[1]:end]))
+	}
+	var kept, nulled []string
+	for _, c := range clauses["REMOVE"] {
+		for _, path := range strings.Split(c, ",") {
+			path = strings.TrimSpace(path)
+			if strings.ContainsAny(path, ".[") {
+				kept = append(kept, path)
+			} else {
+				nulled = append(nulled, path+" = "+nullValue)
+			}
+		}
+	}
+	if len(nulled) == 0 {
+		return body
+	}
+	clauses["SET"] = append(clauses["SET"], strings.Join(nulled, ", "))
+	clauses["REMOVE"] = nil
+	if len(kept) > 0 {
+		clauses["REMOVE"] = []string{strings.Join(kept, ", ")}
+	}
+	if !slices.Contains(order, "SET") {
+		order = append(order, "SET")
+	}
+	var parts []string
+	for _, name := range order {
+		if len(clauses[name]) > 0 {
+			parts = append(parts, name+" "+strings.Join(clauses[name], ", "))
+		}
+	}
+	values := map[string]json.RawMessage{}
+	json.Unmarshal(in["ExpressionAttributeValues"], &values)
+	values[nullValue] = json.RawMessage(`{"NULL":true}`)
+	in["ExpressionAttributeValues"], _ = json.Marshal(values)
+	in["UpdateExpression"], _ = json.Marshal(strings.Join(parts, " "))
+	out, err := json.Marshal(in)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// withoutNulls leaves the top-level NULL attributes out of the items of an
+// answer: Item, Attributes, Items, and the items of Responses.
+func withoutNulls(body []byte) []byte {
+	if !bytes.Contains(body, []byte(`"NULL"`)) {
+		return body
+	}
+	var out map[string]json.RawMessage
+	if json.Unmarshal(body, &out) != nil {
+		return body
+	}
+	for _, key := range []string{"Item", "Attributes"} {
+		if raw, ok := out[key]; ok {
+			out[key] = stripItem(raw)
+		}
+	}
+	if raw, ok := out["Items"]; ok {
+		out["Items"] = stripItems(raw)
+	}
+	if raw, ok := out["Responses"]; ok {
+		var tables map[string]json.RawMessage
+		if json.Unmarshal(raw, &tables) == nil {
+			for t, items := range tables {
+				tables[t] = stripItems(items)
+			}
+			out["Responses"], _ = json.Marshal(tables)
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return body
+	}
+	return b
+}
+
+func stripItems(raw json.RawMessage) json.RawMessage {
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return raw
+	}
+	for i := range items {
+		items[i] = stripItem(items[i])
+	}
+	b, _ := json.Marshal(items)
+	return b
+}
+
+func stripItem(raw json.RawMessage) json.RawMessage {
+	var item map[string]map[string]json.RawMessage
+	if json.Unmarshal(raw, &item) != nil {
+		return raw
+	}
+	for name, av := range item {
+		if _, null := av["NULL"]; null && len(av) == 1 {
+			delete(item, name)
+		}
+	}
+	b, _ := json.Marshal(item)
+	return b
+}

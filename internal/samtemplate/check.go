@@ -1,8 +1,6 @@
 package samtemplate
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,10 +24,6 @@ type Code struct {
 func Check(fns map[string]*Function, code []Code, root string) []error {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	makeVars, err := makefileVars(filepath.Join(root, "Makefile"))
-	if err != nil {
-		return []error{err}
-	}
 	for _, c := range code {
 		fn, ok := fns[c.ID]
 		if !ok {
@@ -42,8 +36,8 @@ func Check(fns map[string]*Function, code []Code, root string) []error {
 		if fn.Runtime != "provided.al2023" || fn.Handler != "bootstrap" {
 			fail("%s: runtime %q, handler %q; want provided.al2023 and bootstrap", c.ID, fn.Runtime, fn.Handler)
 		}
-		if got := makeVars["PKG_"+c.ID]; got != c.Main {
-			fail("%s: the Makefile builds %q (PKG_%s), the code's main is %q", c.ID, got, c.ID, c.Main)
+		if built, err := makeBuilds(root, c.ID); err != nil || !strings.Contains(built, " "+c.Main+"\n") {
+			fail("%s: make build-%s does not build the code's main %s: %v\n%s", c.ID, c.ID, c.Main, err, built)
 		}
 		var patterns []string
 		for _, r := range fn.Routes {
@@ -129,28 +123,11 @@ func compile(root string, pkgs []string) ([]byte, error) {
 	return out, err
 }
 
-// makefileVars reads the simple "NAME = value" assignments of a Makefile.
-func makefileVars(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	vars := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "\t") || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, value, ok := strings.Cut(line, "=")
-		name = strings.TrimSpace(strings.TrimRight(name, "?:"))
-		if ok && name != "" && !strings.ContainsAny(name, " \t$") {
-			vars[name] = strings.TrimSpace(value)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, errors.Join(fmt.Errorf("read %s", path), err)
-	}
-	return vars, nil
+// makeBuilds is what `make build-<id>` would run, as SAM's makefile
+// builder runs it.
+func makeBuilds(root, id string) (string, error) {
+	cmd := exec.Command("make", "-n", "--no-print-directory", "build-"+id, "ARTIFACTS_DIR=.aws-sam/build/"+id)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }

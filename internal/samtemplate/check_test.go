@@ -8,6 +8,7 @@ import (
 
 	"github.com/xcloud/customers/functions"
 	"github.com/xcloud/customers/internal/samtemplate"
+	"github.com/xcloud/customers/shared/settings"
 )
 
 const root = "../.."
@@ -15,7 +16,7 @@ const root = "../.."
 func code() []samtemplate.Code {
 	var cs []samtemplate.Code
 	for _, f := range functions.All {
-		cs = append(cs, samtemplate.Code{ID: f.ID, Main: f.Main, Pattern: f.Pattern, Env: f.Needs.Env()})
+		cs = append(cs, samtemplate.Code{ID: f.ID, Main: f.Main(), Pattern: f.Route, Env: settings.Env(f.Needs)})
 	}
 	return cs
 }

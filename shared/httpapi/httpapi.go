@@ -10,11 +10,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -44,19 +46,22 @@ type Verifier interface {
 	Verify(ctx context.Context, r *http.Request, scope hmacauth.Scope) (string, error)
 }
 
+// Serve handles a request that passed every check. It writes the success
+// response itself and returns any error to be answered.
+type Serve func(w http.ResponseWriter, r *http.Request, body []byte) error
+
 // Endpoint is one route of the API.
 type Endpoint struct {
 	// Pattern is the route, "METHOD /path/{var}" (see Route); it must equal
 	// the route of the function in template.yaml.
 	Pattern string
 	Scope   hmacauth.Scope
-	// Body marks POST and PUT: Content-MD5, media type and size are checked
-	// and the body is handed to Serve.
-	Body bool
-	// Serve handles a request that passed every check. It writes the
-	// success response itself and returns any error to be answered.
-	Serve func(w http.ResponseWriter, r *http.Request, body []byte) error
+	Serve   Serve
 }
+
+// hasBody tells the methods whose requests carry a body: for them
+// Content-MD5, media type and size are checked and the body goes to Serve.
+func hasBody(method string) bool { return method == http.MethodPost || method == http.MethodPut }
 
 // New returns the handler of one endpoint: it serves e.Pattern and answers
 // every other route as API Gateway does, with 404 {"message":"Not Found"}.
@@ -65,7 +70,7 @@ func New(e Endpoint, auth Verifier, log *slog.Logger) http.Handler {
 	if err != nil {
 		panic(err) // a programming error, caught by every test
 	}
-	ep := &endpoint{Endpoint: e, auth: auth}
+	ep := &endpoint{Endpoint: e, body: hasBody(rt.method), auth: auth}
 	return &logged{log: log, next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !rt.Match(r) {
 			notFound(w, r)
@@ -82,6 +87,7 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 
 type endpoint struct {
 	Endpoint
+	body bool
 	auth Verifier
 }
 
@@ -90,7 +96,7 @@ func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serviceID, err := e.auth.Verify(r.Context(), r, e.Scope)
 	rec.serviceID = serviceID
 	var body []byte
-	if err == nil && e.Body {
+	if err == nil && e.body {
 		body, err = readBody(r)
 	}
 	if err == nil {
@@ -223,7 +229,7 @@ func (l *logged) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(HeaderRequestID, id)
 	ctx, info := requestlog.Start(r.Context())
 	r = r.WithContext(ctx)
-	l.next.ServeHTTP(rec, r)
+	serveRecovered(l.next, rec, r)
 
 	latency := float64(time.Since(start).Microseconds()) / 1000
 	done := info.Snapshot()
@@ -289,6 +295,20 @@ func (l *logged) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.Float64("DynamoDBLatency", dynamoMs),
 	)
 	l.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+// serveRecovered serves r, turning a panic into a 500 INTERNAL_ERROR, or
+// just into the log line's error when the answer was already on its way.
+func serveRecovered(h http.Handler, rec *recorder, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			rec.err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+			if rec.status == 0 {
+				WriteError(rec, r, rec.err)
+			}
+		}
+	}()
+	h.ServeHTTP(rec, r)
 }
 
 func b2i(b bool) int {

@@ -1,47 +1,92 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/xcloud/customers/shared/apierror"
 )
 
-// LambdaHandler is what lambda.Start runs: a payload 2.0 event in, a
+// LambdaHandler is what lambda.Start runs: an event in, a payload 2.0
 // response out.
-type LambdaHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+type LambdaHandler func(context.Context, json.RawMessage) (events.APIGatewayV2HTTPResponse, error)
 
-// Lambda serves h to API Gateway through api-proxy. api-proxy fails the whole
-// invocation (API Gateway then answers 500) on an event it cannot turn into a
-// request, such as a body marked base64 that is not; such events get a 4xx
-// here instead, and no invocation ever fails.
+// Lambda serves h to API Gateway through api-proxy, and never fails an
+// invocation: API Gateway would answer a failed one with a bare 500. An event
+// that is not an HTTP API payload 2.0 request (null, an array, a string, a
+// REST API event) gets a 400, as does one api-proxy cannot turn into a
+// request, such as a body marked base64 that is not; a panic gets the
+// contract's 500. Each of these is logged.
 func Lambda(h http.Handler, log *slog.Logger) LambdaHandler {
 	adapter := httpadapter.NewV2(h)
-	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return func(ctx context.Context, raw json.RawMessage) (resp events.APIGatewayV2HTTPResponse, err error) {
+		var ev events.APIGatewayV2HTTPRequest
+		defer func() {
+			if p := recover(); p != nil {
+				logEvent(ctx, log, slog.LevelError, ev, http.StatusInternalServerError, apierror.CodeInternal, fmt.Sprintf("panic: %v\n%s", p, debug.Stack()))
+				resp, err = eventError(ev, apierror.Internal()), nil
+			}
+		}()
+		if why := notPayloadV2(raw, &ev); why != "" {
+			logEvent(ctx, log, slog.LevelWarn, ev, http.StatusBadRequest, "", why)
+			return gatewayResponse(ev, http.StatusBadRequest, "Bad Request"), nil
+		}
 		if ev.IsBase64Encoded {
 			if _, err := base64.StdEncoding.DecodeString(ev.Body); err != nil {
+				logEvent(ctx, log, slog.LevelWarn, ev, http.StatusBadRequest, apierror.CodeInvalidJSON, "the body is marked base64 but is not")
 				return eventError(ev, apierror.New(http.StatusBadRequest, apierror.CodeInvalidJSON, "The body is marked base64 but is not valid base64")), nil
 			}
 		}
 		if !convertible(ev) {
+			logEvent(ctx, log, slog.LevelWarn, ev, http.StatusBadRequest, "", "the event's method or path is not a valid request line")
 			return gatewayResponse(ev, http.StatusBadRequest, "Bad Request"), nil
 		}
-		resp, err := adapter.ProxyWithContext(ctx, ev)
+		resp, err = adapter.ProxyWithContext(ctx, ev)
 		if err != nil {
-			log.ErrorContext(ctx, "request", "requestId", ev.RequestContext.RequestID, "status", http.StatusInternalServerError,
-				"error", err.Error())
+			logEvent(ctx, log, slog.LevelError, ev, http.StatusInternalServerError, apierror.CodeInternal, err.Error())
 			return eventError(ev, apierror.Internal()), nil
 		}
 		return resp, nil
 	}
+}
+
+// notPayloadV2 decodes raw into ev and says what is wrong with it, or ""
+// when it is an HTTP API payload 2.0 request.
+func notPayloadV2(raw json.RawMessage, ev *events.APIGatewayV2HTTPRequest) string {
+	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return "the event is not a JSON object"
+	}
+	if err := json.Unmarshal(raw, ev); err != nil {
+		return "the event is not an HTTP API payload 2.0 request: " + err.Error()
+	}
+	if ev.Version != "2.0" || ev.RequestContext.HTTP.Method == "" {
+		return fmt.Sprintf("the event is not an HTTP API payload 2.0 request (version %q)", ev.Version)
+	}
+	return ""
+}
+
+// logEvent writes the log line of an event answered before any handler.
+func logEvent(ctx context.Context, log *slog.Logger, level slog.Level, ev events.APIGatewayV2HTTPRequest, status int, code, why string) {
+	attrs := []slog.Attr{slog.String("requestId", ev.RequestContext.RequestID), slog.Int("status", status), slog.String("error", why)}
+	if code != "" {
+		attrs = append(attrs, slog.String("errorCode", code))
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		attrs = append(attrs, slog.String("invocationId", lc.AwsRequestID))
+	}
+	log.LogAttrs(ctx, level, "request", attrs...)
 }
 
 func eventError(ev events.APIGatewayV2HTTPRequest, e *apierror.Error) events.APIGatewayV2HTTPResponse {

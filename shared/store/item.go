@@ -12,6 +12,9 @@ import (
 	"github.com/xcloud/customers/shared/customer"
 )
 
+// KeyAttribute is the table's partition key: the customer id.
+const KeyAttribute = attrID
+
 // Attribute names outside the customer document.
 const (
 	attrID          = "customerId"
@@ -86,9 +89,6 @@ func container(item map[string]types.AttributeValue, path string) (map[string]ty
 	}
 	return m, path[start:]
 }
-
-// null marks a cleared field (see Store.Update).
-var null types.AttributeValue = &types.AttributeValueMemberNULL{Value: true}
 
 // one is the version increment of every update.
 var one = num(1)
@@ -178,7 +178,7 @@ func lookup(item map[string]types.AttributeValue, segments []string) types.Attri
 		}
 	}
 	if _, cleared := av.(*types.AttributeValueMemberNULL); cleared {
-		return nil
+		return nil // a field cleared by earlier versions of Update, which stored NULL
 	}
 	return av
 }

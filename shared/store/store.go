@@ -57,9 +57,10 @@ func New(db DynamoDB, table, index string) *Store {
 //
 // When the SDK retries a PutItem whose first attempt was applied but whose
 // answer was lost (a timeout, a dropped connection), the retry fails its own
-// condition. The stored item then carries this request's API key hashes,
-// which are random and unique, so Create recognises its own write and
-// succeeds instead of answering 409 to the customer it just registered.
+// condition. The item DynamoDB returns with the failure then carries this
+// request's API key hashes, which are random and unique, so Create
+// recognises its own write and succeeds instead of answering 409 to the
+// customer it just registered.
 func (s *Store) Create(ctx context.Context, c *customer.Customer, keys APIKeyHashes) error {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.table),
@@ -70,15 +71,7 @@ func (s *Store) Create(ctx context.Context, c *customer.Customer, keys APIKeyHas
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		stored := ccf.Item
-		if len(stored) == 0 { // dynalite does not return it: read it
-			out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), Key: key(c.ID()), ConsistentRead: aws.Bool(true)})
-			if err != nil {
-				return classify(fmt.Sprintf("read customer %s after a failed create", c.ID()), err)
-			}
-			stored = out.Item
-		}
-		if primaryKeyHash(stored) == keys.Primary {
+		if primaryKeyHash(ccf.Item) == keys.Primary {
 			return nil
 		}
 		return ErrExists
@@ -121,16 +114,13 @@ func (s *Store) Update(ctx context.Context, id string, update customer.Document,
 		expr.WriteString(" = ")
 		expr.WriteString(value)
 	}
+	var remove []string
 	for i := range customer.Fields {
 		switch update[i].State {
 		case customer.Set:
 			set(ex.field(i), ex.value(attributeValue(update[i].Value)))
 		case customer.Null:
-			// A cleared field is stored as DynamoDB's NULL, read back as
-			// absent, rather than REMOVEd: minidyn, which local runs and
-			// tests use, mishandles REMOVE (a top-level attribute stays, a
-			// nested one corrupts its map). Real DynamoDB does either.
-			set(ex.field(i), ex.value(null))
+			remove = append(remove, ex.field(i))
 		}
 	}
 	if update[customer.Status].State == customer.Set {
@@ -139,6 +129,10 @@ func (s *Store) Update(ctx context.Context, id string, update customer.Document,
 	ver := ex.name(attrVersion)
 	set(ex.name(attrUpdatedAt), ex.value(str(customer.Timestamp(now))))
 	set(ver, ver+" + "+ex.value(one))
+	if len(remove) > 0 {
+		expr.WriteString(" REMOVE ")
+		expr.WriteString(strings.Join(remove, ", "))
+	}
 	cond := "attribute_exists(" + ex.name(attrID) + ")"
 	if ifMatch != nil {
 		if len(ifMatch) == 0 {
@@ -162,7 +156,13 @@ func (s *Store) Update(ctx context.Context, id string, update customer.Document,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return nil, s.whyUpdateFailed(ctx, id, ifMatch, ccf)
+		// The item that failed the condition comes with the failure: with
+		// none, the customer is missing; with one, If-Match named another
+		// version.
+		if len(ccf.Item) > 0 {
+			return nil, ErrPreconditionFailed
+		}
+		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, classify(fmt.Sprintf("update customer %s", id), err)
@@ -177,31 +177,6 @@ func (s *Store) Update(ctx context.Context, id string, update customer.Document,
 	after.Version = before.Version + 1
 	after.UpdatedAt = now
 	return &Update{Customer: &after, Changes: changes}, nil
-}
-
-// whyUpdateFailed tells a missing customer (404) from a version that does
-// not match If-Match (412) after the update's condition failed. Without
-// If-Match only a missing customer fails it. With If-Match, DynamoDB returns
-// the item that failed (ReturnValuesOnConditionCheckFailure): present means
-// another version. dynalite never returns it, so when it is absent a
-// consistent read settles it; on DynamoDB that read happens only for a
-// customer that is indeed missing, and never before a write.
-func (s *Store) whyUpdateFailed(ctx context.Context, id string, ifMatch []int64, ccf *types.ConditionalCheckFailedException) error {
-	if ifMatch == nil {
-		return ErrNotFound
-	}
-	if len(ccf.Item) > 0 {
-		return ErrPreconditionFailed
-	}
-	_, err := s.Get(ctx, id)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return ErrNotFound
-	case err != nil:
-		return err
-	default:
-		return ErrPreconditionFailed
-	}
 }
 
 // Get reads one customer; ErrNotFound when there is none. The read is
@@ -282,9 +257,7 @@ func (s *Store) List(ctx context.Context, status string, limit int, cursor *Curs
 		}
 		page.Customers = append(page.Customers, c)
 	}
-	// moto leaves out LastEvaluatedKey when the last page is exactly full
-	// (DynamoDB sends it, then an empty page): the listing then ends one
-	// request sooner, and nothing is skipped either way.
+	// With no LastEvaluatedKey the shard is read to its end.
 	switch {
 	case len(last) > 0:
 		next := &Cursor{Shard: cursor.Shard, Key: make(map[string]string, len(last))}

@@ -29,7 +29,7 @@ var (
 func newStore(t *testing.T) (*store.Store, *dynamotest.DB) {
 	t.Helper()
 	db := dynamotest.New(t)
-	return store.New(db.Client, db.Table, db.Index), db
+	return db.Store(), db
 }
 
 // newCustomer decodes a POST body with the given id and status.

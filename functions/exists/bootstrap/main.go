@@ -2,22 +2,8 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/xcloud/customers/functions/exists"
-	"github.com/xcloud/customers/shared/config"
-	"github.com/xcloud/customers/shared/httpapi"
+	"github.com/xcloud/customers/shared/lambdamain"
 )
 
-func main() {
-	d, err := config.Load(context.Background(), exists.Needs)
-	if err != nil {
-		slog.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(httpapi.Lambda(exists.New(d.Store, d.Verifier, d.Log), d.Log))
-}
+func main() { lambdamain.Run(exists.Function) }

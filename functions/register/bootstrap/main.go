@@ -2,23 +2,8 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/xcloud/customers/functions/register"
-	"github.com/xcloud/customers/shared/config"
-	"github.com/xcloud/customers/shared/httpapi"
+	"github.com/xcloud/customers/shared/lambdamain"
 )
 
-func main() {
-	d, err := config.Load(context.Background(), register.Needs)
-	if err != nil {
-		slog.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(httpapi.Lambda(register.New(d.Store, d.Verifier, d.Log, d.Limits, time.Now), d.Log))
-}
+func main() { lambdamain.Run(register.Function) }

@@ -1,6 +1,6 @@
 //go:build !library_awsconfig
 
-package config
+package awsclient
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
-// AWS returns the AWS configuration the clients share, from the variables
+// Config returns the AWS configuration the clients share, from the variables
 // Lambda sets in every function's environment (AWS_REGION,
 // AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; sam local
 // invoke passes the developer's the same way). It is built here rather than
@@ -22,10 +22,10 @@ import (
 // every cold start: make bench measures what that costs (docs/PERFORMANCE.md;
 // build with -tags library_awsconfig for the loader). Against a local endpoint,
 // which checks no signature, a missing region or credentials get stand-ins.
-func AWS(_ context.Context, c Config) (aws.Config, error) {
+func Config(_ context.Context, o Options) (aws.Config, error) {
 	region := envOr("AWS_REGION", os.Getenv("AWS_DEFAULT_REGION"))
 	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
-	if c.DynamoDBEndpoint != "" {
+	if o.DynamoDBEndpoint != "" {
 		region = envOr("AWS_REGION", envOr("AWS_DEFAULT_REGION", "us-east-1"))
 		if key == "" || secret == "" {
 			key, secret = "local", "local"
@@ -44,7 +44,7 @@ func AWS(_ context.Context, c Config) (aws.Config, error) {
 	return aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN")),
-		HTTPClient:  httpClient(c),
+		HTTPClient:  httpClient(o),
 		Retryer:     retryer,
 		Logger:      sdkLogger,
 	}, nil
@@ -56,4 +56,11 @@ func secretsManagerEndpoint(o *secretsmanager.Options) {
 	if endpoint := os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"); endpoint != "" {
 		o.BaseEndpoint = aws.String(endpoint)
 	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

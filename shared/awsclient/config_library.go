@@ -1,6 +1,6 @@
 //go:build library_awsconfig
 
-package config
+package awsclient
 
 import (
 	"context"
@@ -14,16 +14,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
-// AWS returns the AWS configuration the clients share, loaded by the SDK's
+// Config returns the AWS configuration the clients share, loaded by the SDK's
 // config.LoadDefaultConfig: the library version of aws_lambda.go, which make
 // bench measures it against.
-func AWS(ctx context.Context, c Config) (aws.Config, error) {
+func Config(ctx context.Context, o Options) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
-		awsconfig.WithHTTPClient(httpClient(c)),
+		awsconfig.WithHTTPClient(httpClient(o)),
 		awsconfig.WithRetryer(retryer),
 		awsconfig.WithLogger(sdkLogger),
 	}
-	if c.DynamoDBEndpoint != "" {
+	if o.DynamoDBEndpoint != "" {
 		if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
 			opts = append(opts, awsconfig.WithRegion("us-east-1"))
 		}

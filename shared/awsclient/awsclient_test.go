@@ -1,4 +1,4 @@
-package config_test
+package awsclient_test
 
 import (
 	"context"
@@ -14,58 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/xcloud/customers/shared/config"
-	"github.com/xcloud/customers/shared/customer"
+	"github.com/xcloud/customers/shared/awsclient"
 )
 
-func TestFromEnvInLambdaRequiresTheTemplatesVariables(t *testing.T) {
-	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "ListFunction")
-	for _, name := range config.Everything.Env() {
-		t.Setenv(name, "")
-	}
-	t.Setenv(config.EnvTable, "customers")
-	t.Setenv(config.EnvCredentials, `{}`) // stands in for CREDENTIALS_SECRET_ID
-	_, err := config.FromEnv(config.Needs{StatusIndex: true, PageTokens: true})
-	if err == nil {
-		t.Fatal("no error with variables missing")
-	}
-	for _, want := range []string{config.EnvStatusIndex, config.EnvPageTokenSecretID, config.EnvLogLevel} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not name %s", err, want)
-		}
-	}
-	if strings.Contains(err.Error(), config.EnvCredentialsSecretID) || strings.Contains(err.Error(), "LIMIT_") {
-		t.Errorf("error %q names a variable that is not needed or has its local stand-in", err)
-	}
-}
-
-func TestFromEnvLocally(t *testing.T) {
-	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "")
-	for _, name := range config.Everything.Env() {
-		t.Setenv(name, "")
-	}
-	t.Setenv(config.EnvMaxUsers, "7")
-	c, err := config.FromEnv(config.Everything)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := customer.DefaultLimits
-	want.MaxUsers = 7
-	if c.Table != config.DefaultTable || c.StatusIndex != config.DefaultStatusIndex || c.Limits != want {
-		t.Errorf("got %+v", c)
-	}
-	for _, bad := range [][2]string{{config.EnvMaxDevices, "-1"}, {config.EnvMaxDataPoints, "lots"}, {config.EnvLogLevel, "LOUD"}} {
-		t.Run(bad[0], func(t *testing.T) {
-			t.Setenv(bad[0], bad[1])
-			if _, err := config.FromEnv(config.Everything); err == nil || !strings.Contains(err.Error(), bad[0]) {
-				t.Errorf("%s=%s: error %v", bad[0], bad[1], err)
-			}
-		})
-	}
-}
-
-// The AWS configuration is the SDK's, from the variables Lambda sets; a
-// missing region is an error at cold start.
+// The AWS configuration comes from the variables Lambda sets; a missing
+// region is an error at cold start.
 func TestAWSFromTheEnvironment(t *testing.T) {
 	for _, name := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"} {
 		t.Setenv(name, "")
@@ -73,11 +26,11 @@ func TestAWSFromTheEnvironment(t *testing.T) {
 	// No developer's files: only the environment counts here.
 	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
-	if _, err := config.AWS(t.Context(), config.Config{}); err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
+	if _, err := awsclient.Config(t.Context(), awsclient.Options{}); err == nil || !strings.Contains(err.Error(), "AWS_REGION") {
 		t.Fatalf("nothing set: %v, want the region named", err)
 	}
 
-	local, err := config.AWS(t.Context(), config.Config{DynamoDBEndpoint: "http://127.0.0.1:8000"})
+	local, err := awsclient.Config(t.Context(), awsclient.Options{DynamoDBEndpoint: "http://127.0.0.1:8000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +43,7 @@ func TestAWSFromTheEnvironment(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	t.Setenv("AWS_SESSION_TOKEN", "token")
-	cfg, err := config.AWS(t.Context(), config.Config{})
+	cfg, err := awsclient.Config(t.Context(), awsclient.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,12 +71,12 @@ func TestDynamoDBErrorsAreTyped(t *testing.T) {
 		w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}`))
 	}))
 	defer srv.Close()
-	c := config.Config{DynamoDBEndpoint: srv.URL}
-	awsCfg, err := config.AWS(t.Context(), c)
+	o := awsclient.Options{DynamoDBEndpoint: srv.URL}
+	cfg, err := awsclient.Config(t.Context(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := config.NewDynamoDB(awsCfg, c)
+	db := awsclient.DynamoDB(cfg, o)
 	key := map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "FST-1-a"}}
 	_, err = db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("t"), Item: key})
 	var failed *types.ConditionalCheckFailedException

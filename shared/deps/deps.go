@@ -1,0 +1,95 @@
+// Package deps builds what the endpoints are built from (function.Deps),
+// once per cold start: the store on its DynamoDB client, the signature
+// verifier with its credentials, and the page token codec with its key.
+// Nothing here waits on the network: secrets are fetched on first use.
+package deps
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/xcloud/customers/shared/awsclient"
+	"github.com/xcloud/customers/shared/function"
+	"github.com/xcloud/customers/shared/hmacauth"
+	"github.com/xcloud/customers/shared/pagetoken"
+	"github.com/xcloud/customers/shared/secrets"
+	"github.com/xcloud/customers/shared/settings"
+	"github.com/xcloud/customers/shared/store"
+)
+
+// Options adapt what Build makes to local runs and tests.
+type Options struct {
+	awsclient.Options
+	// WrapDynamoDB, when not nil, wraps the store's DynamoDB client: where a
+	// local DynamoDB answers otherwise than DynamoDB, the local wiring adapts
+	// it here, out of the store.
+	WrapDynamoDB func(store.DynamoDB) store.DynamoDB
+}
+
+// Build builds the dependencies of settings s; o's DynamoDB endpoint and
+// attempt timeout come from s.
+func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options) (function.Deps, error) {
+	o.DynamoDBEndpoint, o.AttemptTimeout = s.DynamoDBEndpoint, s.AttemptTimeout
+	cfg, err := awsclient.Config(ctx, o.Options)
+	if err != nil {
+		return function.Deps{}, err
+	}
+	var db store.DynamoDB = awsclient.DynamoDB(cfg, o.Options)
+	if o.WrapDynamoDB != nil {
+		db = o.WrapDynamoDB(db)
+	}
+	var sm secrets.SecretsManager
+	if s.CredentialsSecretID != "" || s.PageTokenSecretID != "" {
+		sm = awsclient.SecretsManager(cfg, o.Options)
+	}
+
+	var creds hmacauth.CredentialSource
+	switch {
+	case s.CredentialsSecretID != "":
+		cache := secrets.NewCache("credentials", secrets.FromSecretsManager(sm, s.CredentialsSecretID),
+			hmacauth.ParseCredentials, secrets.DefaultTTL, log)
+		go cache.Get(ctx) // warm it while the first request is on its way
+		creds = cache
+	case s.Credentials != "":
+		parsed, err := hmacauth.ParseCredentials([]byte(s.Credentials))
+		if err != nil {
+			return function.Deps{}, fmt.Errorf("%s: %w", settings.EnvCredentials, err)
+		}
+		creds = parsed
+	default:
+		return function.Deps{}, fmt.Errorf("no service credentials: set %s or %s", settings.EnvCredentialsSecretID, settings.EnvCredentials)
+	}
+
+	var key pagetoken.KeySource
+	switch {
+	case s.PageTokenSecretID != "":
+		key = secrets.NewCache("page token key", secrets.FromSecretsManager(sm, s.PageTokenSecretID),
+			func(b []byte) ([]byte, error) { return b, nil }, secrets.DefaultTTL, log)
+	case s.PageTokenKey != "":
+		key = pagetoken.StaticKey(s.PageTokenKey)
+	default:
+		// Tokens then last as long as this process, which suits a local run.
+		random := make([]byte, 32)
+		rand.Read(random)
+		key = pagetoken.StaticKey(random)
+	}
+
+	return function.Deps{
+		Store:      store.New(db, s.Table, s.StatusIndex),
+		PageTokens: pagetoken.New(key),
+		Limits:     s.Limits,
+		Now:        time.Now,
+		Verifier:   hmacauth.NewVerifier(creds, nil),
+		Log:        log,
+	}, nil
+}
+
+// Logger is the JSON logger every function logs with, to stdout as Lambda
+// ships it to CloudWatch.
+func Logger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,64 @@
+// Package function declares what one Lambda function of the API is: a value
+// holding its logical id, route, scope, the configuration it needs and how
+// its endpoint is built. Each function's package exports one such value; its
+// Lambda main runs it, and the local API, the invoker, the template checks,
+// the monitoring generator and the benchmark read the list of them.
+package function
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/xcloud/customers/shared/customer"
+	"github.com/xcloud/customers/shared/hmacauth"
+	"github.com/xcloud/customers/shared/httpapi"
+	"github.com/xcloud/customers/shared/pagetoken"
+	"github.com/xcloud/customers/shared/store"
+)
+
+// Function is one Lambda function of the API.
+type Function struct {
+	// ID is the function's logical id in template.yaml: its package's name
+	// under functions/, capitalised, then "Function".
+	ID string
+	// Route is the HTTP API route it serves, "METHOD /path/{var}", exactly
+	// as template.yaml declares it.
+	Route string
+	Scope hmacauth.Scope // what a caller needs to call it
+	Needs Needs
+	// Serve builds the endpoint from its dependencies: what answers a
+	// request that passed the signature, scope and body checks.
+	Serve func(Deps) httpapi.Serve
+}
+
+// Needs says which optional parts of the configuration a function uses, so
+// that it reads, and in Lambda requires, only its own.
+type Needs struct {
+	StatusIndex bool // lists customers by status
+	PageTokens  bool // seals and opens nextToken
+	Limits      bool // registers customers
+}
+
+// Deps are what the endpoints are built from, once per cold start.
+type Deps struct {
+	Store      *store.Store
+	PageTokens *pagetoken.Codec
+	Limits     customer.Limits // of new customers
+	Now        func() time.Time
+	Verifier   httpapi.Verifier
+	Log        *slog.Logger
+}
+
+// Handler is f's HTTP handler: its endpoint behind the request id, the
+// signature, scope and body checks and the log line.
+func (f Function) Handler(d Deps) http.Handler {
+	return httpapi.New(httpapi.Endpoint{Pattern: f.Route, Scope: f.Scope, Serve: f.Serve(d)}, d.Verifier, d.Log)
+}
+
+// Package is the folder of f's code under functions/.
+func (f Function) Package() string { return strings.ToLower(strings.TrimSuffix(f.ID, "Function")) }
+
+// Main is the package path of f's Lambda main, from the repository root.
+func (f Function) Main() string { return "./functions/" + f.Package() + "/bootstrap" }
