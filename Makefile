@@ -22,7 +22,7 @@ FUZZ_TARGETS = ./shared/hmacauth:FuzzVerify ./shared/hmacauth:FuzzCanonicalQuery
                ./internal/localapi:FuzzLambdaHandler
 FUZZTIME    ?= 30s
 
-.PHONY: run test vet unit bench fuzz test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build
+.PHONY: run test vet unit bench fuzz template test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
@@ -58,7 +58,12 @@ test-clients:
 	bash scripts/client-recipes.sh
 
 lint-template:
-	cfn-lint template.yaml
+	cfn-lint template.yaml monitoring.yaml
+
+## template: regenerate the alarms and dashboard (monitoring.yaml) and the Monitoring
+## resource of template.yaml from the functions' declarations (functions.All)
+template:
+	$(GO) run ./cmd/xcloud-template
 
 # The OpenAPI description: valid 3.1, and clean under Redocly's strict rules.
 # (The end-to-end tests also check every exchange against it.)

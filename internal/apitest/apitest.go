@@ -29,6 +29,12 @@ type API struct {
 // template.yaml); edits change the settings before the API is built.
 func Start(t testing.TB, root, credentials string, edits ...func(*settings.Settings)) *API {
 	t.Helper()
+	return Serve(t, root, credentials, nil, edits...)
+}
+
+// Serve is Start with options for the functions' dependencies.
+func Serve(t testing.TB, root, credentials string, options localapi.Options, edits ...func(*settings.Settings)) *API {
+	t.Helper()
 	db := dynamotest.New(t)
 	s := db.Settings()
 	s.Credentials = credentials
@@ -36,7 +42,7 @@ func Start(t testing.TB, root, credentials string, edits ...func(*settings.Setti
 		edit(&s)
 	}
 	logs := &SyncBuffer{}
-	api, err := localapi.New(context.Background(), filepath.Join(root, "template.yaml"), s, slog.New(slog.NewJSONHandler(logs, nil)), nil)
+	api, err := localapi.New(context.Background(), filepath.Join(root, "template.yaml"), s, slog.New(slog.NewJSONHandler(logs, nil)), options)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/xcloud/customers/functions"
 )
 
 // built compiles the get function, the idiomatic baseline and the minimal
@@ -178,5 +180,19 @@ func TestReadMemory(t *testing.T) {
 	}
 	if _, _, err := readMemory(path); err == nil {
 		t.Error("readMemory of a status without VmRSS: no error")
+	}
+}
+
+// Every function is measured: each has its case, and each case a function.
+func TestEveryFunctionHasACase(t *testing.T) {
+	for _, f := range functions.All {
+		if _, err := CaseOf(f.ID); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, c := range Cases {
+		if _, ok := functions.ByID(c.Function); !ok {
+			t.Errorf("case of %s, which is not a function", c.Function)
+		}
 	}
 }

@@ -62,7 +62,7 @@ type env struct {
 // configuration first.
 func newEnv(t *testing.T, edits ...func(*settings.Settings)) *env {
 	t.Helper()
-	api := apitest.Start(t, "../..", credentials, edits...)
+	api := apitest.Serve(t, "../..", credentials, recorded, edits...)
 	e := &env{t: t, url: api.URL, db: api.DB, log: api.Logs}
 	roots.Store(e, t)
 	t.Cleanup(func() { roots.Delete(e) })
@@ -318,7 +318,7 @@ type lambdaEntry func(context.Context, events.APIGatewayV2HTTPRequest) (events.A
 // settings s as its main builds it, logging to log.
 func lambdaEntries(t testing.TB, s settings.Settings, log *slog.Logger) map[string]lambdaEntry {
 	t.Helper()
-	handlers, err := localapi.Handlers(context.Background(), s, log, nil)
+	handlers, err := localapi.Handlers(context.Background(), s, log, recorded)
 	if err != nil {
 		t.Fatal(err)
 	}

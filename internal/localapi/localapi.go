@@ -15,6 +15,7 @@ import (
 	"github.com/xcloud/customers/functions"
 	"github.com/xcloud/customers/internal/localdynamo"
 	"github.com/xcloud/customers/internal/minidyn"
+	"github.com/xcloud/customers/internal/samtemplate"
 	"github.com/xcloud/customers/shared/deps"
 	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
@@ -22,9 +23,9 @@ import (
 	"github.com/xcloud/customers/shared/store"
 )
 
-// Options adapt the functions' dependencies to the test or run at hand; nil
-// means none beyond the local DynamoDB's.
-type Options func(f function.Function) deps.Options
+// Options adapt function f's dependencies, built with settings s, to the
+// test or run at hand; nil means none beyond the local DynamoDB's.
+type Options func(f function.Function, s settings.Settings) deps.Options
 
 // Handlers builds each function's handler, by logical id, each on
 // dependencies of its own built from s as its Lambda main builds them, on a
@@ -34,7 +35,7 @@ func Handlers(ctx context.Context, s settings.Settings, log *slog.Logger, option
 	for _, f := range functions.All {
 		var o deps.Options
 		if options != nil {
-			o = options(f)
+			o = options(f, s)
 		}
 		wrap := o.WrapDynamoDB
 		o.WrapDynamoDB = func(db store.DynamoDB) store.DynamoDB {
@@ -99,6 +100,14 @@ func New(ctx context.Context, template string, s settings.Settings, log *slog.Lo
 			Secrets: []string{api.Signer.Secret}, Scopes: []hmacauth.Scope{hmacauth.ScopeRead, hmacauth.ScopeWrite},
 		}})
 		s.Credentials = string(doc)
+	}
+	if s.StatusIndex == "" {
+		table, err := samtemplate.Table(template, s.Table)
+		if err != nil {
+			api.Close()
+			return nil, err
+		}
+		s.StatusIndex = *table.GlobalSecondaryIndexes[0].IndexName // the status index, the table's one index
 	}
 	api.Settings = s
 	if err := createTable(ctx, template, s); err != nil {

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -172,5 +173,36 @@ func TestCredentialsSecretUnreachableAtColdStart(t *testing.T) {
 	}
 	if strings.Contains(e.log.String(), secret) {
 		t.Error("a secret reached the log")
+	}
+}
+
+// Every function reads its secrets from Secrets Manager when the template's
+// variables name them: the credentials, and for listing the page token key.
+func TestSecretsFromSecretsManager(t *testing.T) {
+	var down atomic.Bool
+	sm := fakeSecretsManager(t, credentials, &down)
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.URL)
+	e := newEnv(t, func(s *settings.Settings) {
+		s.Credentials, s.CredentialsSecretID = "", "xcloud-credentials"
+		s.PageTokenKey, s.PageTokenSecretID = "", "xcloud-page-token-key"
+	})
+	e.register(cid(1), "ACTIVE")
+	e.register(cid(2), "ACTIVE")
+	first := e.do(request{method: http.MethodGet, path: base, query: "limit=1"})
+	token, _ := first.json(t)["nextToken"].(string)
+	if first.status != http.StatusOK || token == "" {
+		t.Fatalf("first page: %d %s, want a nextToken", first.status, first.body)
+	}
+	if got := e.do(request{method: http.MethodGet, path: base, query: "limit=1&nextToken=" + url.QueryEscape(token)}); got.status != http.StatusOK {
+		t.Errorf("second page: %d %s", got.status, got.body)
+	}
+	for _, r := range []request{
+		{method: http.MethodGet, path: base + "/" + cid(1)},
+		{method: http.MethodPut, path: base + "/" + cid(1), body: `{"description":"x"}`},
+		{method: http.MethodHead, path: base + "/" + cid(1) + "," + cid(2)},
+	} {
+		if got := e.do(r); got.status != http.StatusOK {
+			t.Errorf("%s %s: %d %s", r.method, r.path, got.status, got.body)
+		}
 	}
 }

@@ -97,13 +97,22 @@ func (c conditionItems) withItem(ctx context.Context, err error, table *string, 
 	if !errors.As(err, &ccf) || len(ccf.Item) > 0 {
 		return err
 	}
-	got, getErr := c.DynamoDB.GetItem(ctx, &dynamodb.GetItemInput{TableName: table, Key: key, ConsistentRead: aws.Bool(true)})
+	got, getErr := c.DynamoDB.GetItem(Adapting(ctx), &dynamodb.GetItemInput{TableName: table, Key: key, ConsistentRead: aws.Bool(true)})
 	if getErr != nil {
 		return errors.Join(err, getErr)
 	}
 	ccf.Item = got.Item
 	return err
 }
+
+type adapting struct{}
+
+// Adapting marks ctx as a call this package makes to stand in for what
+// DynamoDB itself would do: no function makes it in AWS.
+func Adapting(ctx context.Context) context.Context { return context.WithValue(ctx, adapting{}, true) }
+
+// IsAdapting reports whether ctx is such a call's.
+func IsAdapting(ctx context.Context) bool { return ctx.Value(adapting{}) != nil }
 
 // Client is a DynamoDB client of the local DynamoDB at endpoint, built as
 // the functions build theirs.

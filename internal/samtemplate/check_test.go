@@ -88,3 +88,44 @@ func TestCheckCatchesDrift(t *testing.T) {
 		})
 	}
 }
+
+// The index a function is told to query is the table's, and it is granted
+// Query on that index: the name stands three times in the template.
+func TestStatusIndexIsTheTables(t *testing.T) {
+	path := filepath.Join(root, "template.yaml")
+	table, err := samtemplate.Table(path, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fns, err := samtemplate.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := false
+	for id, fn := range fns {
+		index, ok := fn.Env[settings.EnvStatusIndex]
+		if !ok {
+			continue
+		}
+		used = true
+		found := false
+		for _, g := range table.GlobalSecondaryIndexes {
+			found = found || *g.IndexName == index
+		}
+		if !found {
+			t.Errorf("%s: %s=%s is no index of %s", id, settings.EnvStatusIndex, index, samtemplate.TableID)
+		}
+		granted := false
+		for _, st := range fn.Statements {
+			for _, r := range st.Resources {
+				granted = granted || strings.HasSuffix(r, "/index/"+index)
+			}
+		}
+		if !granted {
+			t.Errorf("%s: no grant on index %s", id, index)
+		}
+	}
+	if !used {
+		t.Errorf("no function reads %s", settings.EnvStatusIndex)
+	}
+}

@@ -29,11 +29,8 @@ const (
 	EnvLogLevel            = "LOG_LEVEL"
 )
 
-// Defaults for a local run.
-const (
-	DefaultTable       = "xcloud-customers"
-	DefaultStatusIndex = "status-index"
-)
+// DefaultTable is the table of a local run.
+const DefaultTable = "xcloud-customers"
 
 // Settings are a function's configuration.
 type Settings struct {
@@ -94,7 +91,7 @@ func Read(n function.Needs) (Settings, error) {
 	}
 	s := Settings{
 		Table:               envOr(EnvTable, DefaultTable),
-		StatusIndex:         envOr(EnvStatusIndex, DefaultStatusIndex),
+		StatusIndex:         os.Getenv(EnvStatusIndex), // locally, the template's (localapi)
 		DynamoDBEndpoint:    os.Getenv(EnvDynamoDBEndpoint),
 		CredentialsSecretID: os.Getenv(EnvCredentialsSecretID),
 		Credentials:         os.Getenv(EnvCredentials),

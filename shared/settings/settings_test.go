@@ -42,7 +42,7 @@ func TestFromEnvLocally(t *testing.T) {
 	}
 	want := customer.DefaultLimits
 	want.MaxUsers = 7
-	if c.Table != settings.DefaultTable || c.StatusIndex != settings.DefaultStatusIndex || c.Limits != want {
+	if c.Table != settings.DefaultTable || c.StatusIndex != "" || c.Limits != want {
 		t.Errorf("got %+v", c)
 	}
 	for _, bad := range [][2]string{{settings.EnvMaxDevices, "-1"}, {settings.EnvMaxDataPoints, "lots"}, {settings.EnvLogLevel, "LOUD"}} {

@@ -1,0 +1,196 @@
+// Package permissions compares what each function does with what its
+// policy in template.yaml grants: a Recorder, SDK middleware that the test
+// wiring puts on every function's clients, notes every AWS action a function
+// performs and on what; Compare fails for an action performed but not
+// granted, and for a grant never used.
+package permissions
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/xcloud/customers/internal/localdynamo"
+	"github.com/xcloud/customers/internal/samtemplate"
+	"github.com/xcloud/customers/shared/settings"
+)
+
+// Grant is an action on a resource, named as the template names them:
+// "dynamodb:GetItem" on "table", "index/status-index", or
+// "secret:CREDENTIALS_SECRET_ID" (the secret the function's variable names).
+type Grant struct{ Action, Resource string }
+
+func (g Grant) String() string { return g.Action + " on " + g.Resource }
+
+// Grants is what each function may or does do, by logical id.
+type Grants map[string]map[Grant]bool
+
+func (gs Grants) add(fn string, g Grant) {
+	if gs[fn] == nil {
+		gs[fn] = map[Grant]bool{}
+	}
+	gs[fn][g] = true
+}
+
+// Recorder notes the actions of functions.
+type Recorder struct {
+	mu   sync.Mutex
+	seen Grants
+}
+
+// NewRecorder returns a Recorder that has seen nothing.
+func NewRecorder() *Recorder { return &Recorder{seen: Grants{}} }
+
+// Seen is a copy of what was recorded.
+func (r *Recorder) Seen() Grants {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := Grants{}
+	for fn, gs := range r.seen {
+		out[fn] = maps.Clone(gs)
+	}
+	return out
+}
+
+// For is the middleware that records the calls of function fn, configured
+// with s (which says which table and which secrets are whose).
+func (r *Recorder) For(fn string, s settings.Settings) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("permissions.Recorder",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if localdynamo.IsAdapting(ctx) { // a local DynamoDB's stand-in, not the function's call
+					return next.HandleInitialize(ctx, in)
+				}
+				action := prefixes[awsmiddleware.GetServiceID(ctx)] + ":" + awsmiddleware.GetOperationName(ctx)
+				for _, resource := range resources(in.Parameters, s) {
+					r.mu.Lock()
+					r.seen.add(fn, Grant{action, resource})
+					r.mu.Unlock()
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+	}
+}
+
+// prefixes are the IAM action prefixes of the SDK's service ids.
+var prefixes = map[string]string{"DynamoDB": "dynamodb", "Secrets Manager": "secretsmanager"}
+
+// resources names what a call's input acts on, as template names go.
+func resources(input any, s settings.Settings) []string {
+	table := func(name *string) string {
+		if name != nil && *name == s.Table {
+			return "table"
+		}
+		return "table " + deref(name)
+	}
+	switch in := input.(type) {
+	case *dynamodb.GetItemInput:
+		return []string{table(in.TableName)}
+	case *dynamodb.PutItemInput:
+		return []string{table(in.TableName)}
+	case *dynamodb.UpdateItemInput:
+		return []string{table(in.TableName)}
+	case *dynamodb.DeleteItemInput:
+		return []string{table(in.TableName)}
+	case *dynamodb.ScanInput:
+		if in.IndexName != nil {
+			return []string{"index/" + *in.IndexName}
+		}
+		return []string{table(in.TableName)}
+	case *dynamodb.QueryInput:
+		if in.IndexName != nil {
+			return []string{"index/" + *in.IndexName}
+		}
+		return []string{table(in.TableName)}
+	case *dynamodb.BatchGetItemInput:
+		var out []string
+		for name := range in.RequestItems {
+			out = append(out, table(&name))
+		}
+		return out
+	case *secretsmanager.GetSecretValueInput:
+		switch deref(in.SecretId) {
+		case s.CredentialsSecretID:
+			return []string{"secret:" + settings.EnvCredentialsSecretID}
+		case s.PageTokenSecretID:
+			return []string{"secret:" + settings.EnvPageTokenSecretID}
+		}
+		return []string{"secret " + deref(in.SecretId)}
+	}
+	return []string{fmt.Sprintf("%T", input)}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// FromTemplate is what the template grants each function, with resources
+// named as the Recorder names them.
+func FromTemplate(fns map[string]*samtemplate.Function) Grants {
+	grants := Grants{}
+	for id, fn := range fns {
+		for _, st := range fn.Statements {
+			if st.Effect != "Allow" {
+				continue
+			}
+			for _, action := range st.Actions {
+				for _, r := range st.Resources {
+					grants.add(id, Grant{action, resourceName(fn, r)})
+				}
+			}
+		}
+	}
+	return grants
+}
+
+// resourceName names a resource of the template as the Recorder does.
+func resourceName(fn *samtemplate.Function, expr string) string {
+	for _, env := range []string{settings.EnvCredentialsSecretID, settings.EnvPageTokenSecretID} {
+		if v, ok := fn.Env[env]; ok && v == expr {
+			return "secret:" + env
+		}
+	}
+	if strings.Contains(expr, samtemplate.TableID+".Arn") {
+		if _, index, ok := strings.Cut(expr, "/index/"); ok {
+			return "index/" + index
+		}
+		return "table"
+	}
+	return expr
+}
+
+// Compare lists each action a function performed that its policy does not
+// grant, and each grant no function call used.
+func Compare(performed, granted Grants) []error {
+	var errs []error
+	for _, fn := range slices.Sorted(maps.Keys(performed)) {
+		for _, g := range sortedGrants(performed[fn]) {
+			if !granted[fn][g] {
+				errs = append(errs, fmt.Errorf("%s performs %s, which its policy in template.yaml does not grant", fn, g))
+			}
+		}
+	}
+	for _, fn := range slices.Sorted(maps.Keys(granted)) {
+		for _, g := range sortedGrants(granted[fn]) {
+			if !performed[fn][g] {
+				errs = append(errs, fmt.Errorf("%s is granted %s in template.yaml, which no test saw it use", fn, g))
+			}
+		}
+	}
+	return errs
+}
+
+func sortedGrants(gs map[Grant]bool) []Grant {
+	return slices.SortedFunc(maps.Keys(gs), func(a, b Grant) int { return strings.Compare(a.String(), b.String()) })
+}

@@ -1,0 +1,118 @@
+package permissions_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/xcloud/customers/internal/localdynamo"
+	"github.com/xcloud/customers/internal/permissions"
+	"github.com/xcloud/customers/internal/samtemplate"
+	"github.com/xcloud/customers/shared/awsclient"
+	"github.com/xcloud/customers/shared/settings"
+)
+
+// grants reads the template after an edit of its text.
+func grants(t *testing.T, old, new string) permissions.Grants {
+	t.Helper()
+	b, err := os.ReadFile("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	if old != "" {
+		if !strings.Contains(text, old) {
+			t.Fatalf("template has no %q", old)
+		}
+		text = strings.Replace(text, old, new, 1)
+	}
+	path := filepath.Join(t.TempDir(), "template.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fns, err := samtemplate.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return permissions.FromTemplate(fns)
+}
+
+// Behaviour exactly as the template grants it passes; a grant removed, one
+// added or one on the wrong resource fails, naming the function and grant.
+func TestCompareCatchesRemovedAndExtraGrants(t *testing.T) {
+	performed := grants(t, "", "")
+	if errs := permissions.Compare(performed, performed); len(errs) != 0 {
+		t.Fatalf("behaviour as granted: %v", errs)
+	}
+	for _, c := range []struct {
+		name, old, new string
+		want           []string
+	}{
+		{"a grant removed", "Action: dynamodb:GetItem", "Action: dynamodb:DescribeTable",
+			[]string{"GetFunction performs dynamodb:GetItem on table, which its policy in template.yaml does not grant",
+				"GetFunction is granted dynamodb:DescribeTable on table in template.yaml, which no test saw it use"}},
+		{"a grant added", "Action: dynamodb:PutItem", "Action: [dynamodb:PutItem, dynamodb:DeleteItem]",
+			[]string{"RegisterFunction is granted dynamodb:DeleteItem on table in template.yaml, which no test saw it use"}},
+		{"the index's grant on the table", `Resource: !Sub "${CustomersTable.Arn}/index/status-index"`, "Resource: !GetAtt CustomersTable.Arn",
+			[]string{"ListFunction performs dynamodb:Query on index/status-index, which its policy in template.yaml does not grant",
+				"ListFunction is granted dynamodb:Query on table in template.yaml, which no test saw it use"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, err := range permissions.Compare(performed, grants(t, c.old, c.new)) {
+				got = append(got, err.Error())
+			}
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
+	}
+}
+
+// The recorder names what the SDK calls act on as the template does, and
+// leaves out what a local DynamoDB's adaptation reads.
+func TestRecorder(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	rec := permissions.NewRecorder()
+	s := settings.Settings{Table: "customers", CredentialsSecretID: "creds", PageTokenSecretID: "key"}
+	ctx := context.Background()
+	cfg, err := awsclient.Config(ctx, awsclient.Options{DynamoDBEndpoint: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := awsclient.Options{DynamoDBEndpoint: srv.URL}
+	opts.APIOptions = append(opts.APIOptions, rec.For("ListFunction", s))
+	db := awsclient.DynamoDB(cfg, opts)
+	key := map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "x"}}
+	db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("customers"), IndexName: aws.String("status-index")})
+	db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("customers")})
+	db.GetItem(localdynamo.Adapting(ctx), &dynamodb.GetItemInput{TableName: aws.String("customers"), Key: key})
+	sm := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
+		o.BaseEndpoint = aws.String(srv.URL)
+		o.APIOptions = append(o.APIOptions, rec.For("ListFunction", s))
+	})
+	sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("key")})
+	want := []string{"dynamodb:Query on index/status-index", "dynamodb:Scan on table", "secretsmanager:GetSecretValue on secret:PAGE_TOKEN_SECRET_ID"}
+	seen := rec.Seen()["ListFunction"]
+	if len(seen) != len(want) {
+		t.Errorf("recorded %v, want %v", seen, want)
+	}
+	for _, w := range want {
+		action, resource, _ := strings.Cut(w, " on ")
+		if !seen[permissions.Grant{Action: action, Resource: resource}] {
+			t.Errorf("not recorded: %s (recorded %v)", w, seen)
+		}
+	}
+}
