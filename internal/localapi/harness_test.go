@@ -77,9 +77,12 @@ type request struct {
 	service, secret     string // default: writer
 	skew                int64  // seconds added to the current time to sign with
 	unsigned            bool
-	contentType         *string           // default application/json on POST and PUT
-	header              map[string]string // set after signing ("" deletes)
-	addHeader           [][2]string       // added after signing (repeats)
+	contentType         *string // default application/json on POST and PUT
+	// header is set after signing ("" deletes); If-Match and
+	// Idempotency-Key among it are signed too, unless unsignedHeaders.
+	header          map[string]string
+	unsignedHeaders bool
+	addHeader       [][2]string // added after signing (repeats)
 }
 
 type response struct {
@@ -128,7 +131,13 @@ func (e *env) do(r request) response {
 		}
 	}
 	if !r.unsigned {
-		for k, v := range sign(r.method, r.path, r.query, []byte(r.body), r.service, r.secret, timestamp) {
+		var extra []string
+		for _, name := range []string{"If-Match", "Idempotency-Key"} {
+			if v, ok := r.header[name]; ok && v != "" && !r.unsignedHeaders {
+				extra = append(extra, strings.ToLower(name)+":"+strings.TrimSpace(v))
+			}
+		}
+		for k, v := range sign(r.method, r.path, r.query, []byte(r.body), r.service, r.secret, timestamp, extra...) {
 			req.Header.Set(k, v)
 		}
 	}
@@ -195,9 +204,10 @@ func checkOpenAPI(t *testing.T, req *http.Request, reqBody []byte, status int, h
 	}
 }
 
-// sign is XCLOUD-HMAC-SHA256 written from CONTRACT.md alone, independently of
-// package hmacauth, so that a mistake there cannot hide in both.
-func sign(method, path, rawQuery string, body []byte, service, secret string, ts int64) map[string]string {
+// sign is XCLOUD-HMAC-SHA256 written from the contract alone, independently
+// of package hmacauth, so that a mistake there cannot hide in both; extra are
+// the lines of version 1.1 ("if-match:...", "idempotency-key:...").
+func sign(method, path, rawQuery string, body []byte, service, secret string, ts int64, extra ...string) map[string]string {
 	h := map[string]string{"X-XCloud-Service-Id": service, "X-XCloud-Timestamp": strconv.FormatInt(ts, 10)}
 	contentMD5 := ""
 	if method == http.MethodPost || method == http.MethodPut {
@@ -206,7 +216,7 @@ func sign(method, path, rawQuery string, body []byte, service, secret string, ts
 		h["Content-MD5"] = contentMD5
 	}
 	decodedPath, _ := url.PathUnescape(path)
-	lines := []string{"XCLOUD-HMAC-SHA256", h["X-XCloud-Timestamp"], service, method, decodedPath, canonicalQuery(rawQuery), contentMD5}
+	lines := append([]string{"XCLOUD-HMAC-SHA256", h["X-XCloud-Timestamp"], service, method, decodedPath, canonicalQuery(rawQuery), contentMD5}, extra...)
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(strings.Join(lines, "\n")))
 	h["X-XCloud-Signature"] = hex.EncodeToString(m.Sum(nil))

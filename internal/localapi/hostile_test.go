@@ -45,6 +45,8 @@ type hostileReq struct {
 	// contentMD5, when set, is the Content-MD5 header sent, and signed, in
 	// place of the body's ("" sends none and signs an empty line).
 	contentMD5 *string
+	// ifMatch and idempotencyKey are sent and signed (version 1.1).
+	ifMatch, idempotencyKey *string
 	// edit changes the signed event, as an attacker or a broken client would.
 	edit func(ev *events.APIGatewayV2HTTPRequest)
 }
@@ -84,14 +86,26 @@ func hostileEvent(r hostileReq, requestID string) events.APIGatewayV2HTTPRequest
 		"host":       "abc123.execute-api.us-east-1.amazonaws.com",
 		"user-agent": "xcloud-hostile/1.0",
 	}
+	// Signed as the event carries them: JSON holds only UTF-8.
+	var extra []string
+	if r.ifMatch != nil {
+		v := strings.ToValidUTF8(*r.ifMatch, "\uFFFD")
+		headers["if-match"] = v
+		extra = append(extra, "if-match:"+strings.TrimSpace(v))
+	}
+	if r.idempotencyKey != nil {
+		v := strings.ToValidUTF8(*r.idempotencyKey, "\uFFFD")
+		headers["idempotency-key"] = v
+		extra = append(extra, "idempotency-key:"+strings.TrimSpace(v))
+	}
 	var signed map[string]string
 	if r.contentMD5 == nil {
-		signed = sign(r.method, r.path, r.query, body, r.service, r.secret, ts)
+		signed = sign(r.method, r.path, r.query, body, r.service, r.secret, ts, extra...)
 	} else {
 		tsv := strconv.FormatInt(ts, 10)
 		signed = map[string]string{
 			"X-XCloud-Service-Id": r.service, "X-XCloud-Timestamp": tsv,
-			"X-XCloud-Signature": hostileMAC(r.secret, tsv, r.service, r.method, decodedPath(r.path), r.query, *r.contentMD5),
+			"X-XCloud-Signature": hostileMAC(r.secret, tsv, r.service, r.method, decodedPath(r.path), r.query, *r.contentMD5, extra...),
 		}
 		if *r.contentMD5 != "" {
 			signed["Content-MD5"] = *r.contentMD5
@@ -160,8 +174,8 @@ func decodedPath(p string) string {
 
 // hostileMAC signs the contract's seven lines as given: path is used as it
 // is (the caller decides whether it is percent-decoded).
-func hostileMAC(key, ts, service, method, path, query, contentMD5 string) string {
-	return hmacHex(key, strings.Join([]string{"XCLOUD-HMAC-SHA256", ts, service, method, path, canonicalQuery(query), contentMD5}, "\n"))
+func hostileMAC(key, ts, service, method, path, query, contentMD5 string, extra ...string) string {
+	return hmacHex(key, strings.Join(append([]string{"XCLOUD-HMAC-SHA256", ts, service, method, path, canonicalQuery(query), contentMD5}, extra...), "\n"))
 }
 
 // hostileResign re-signs ev as it stands with key, taking the signed path
@@ -338,6 +352,9 @@ func TestHostileRequestsThroughTheLambdaPath(t *testing.T) {
 	putBody := `{"customerName":"Renamed by a hostile request","contactInfo":{"email":"renamed@hostile.example.com","phone":"+44 20 7946 0958"}}`
 	put := func(body string, edit func(*events.APIGatewayV2HTTPRequest)) hostileReq {
 		return hostileReq{method: http.MethodPut, path: p1, body: body, edit: edit}
+	}
+	putIf := func(body, ifMatch string) hostileReq {
+		return hostileReq{method: http.MethodPut, path: p1, body: body, ifMatch: &ifMatch}
 	}
 	head := func(ids string) hostileReq { return hostileReq{method: http.MethodHead, path: base + "/" + ids} }
 	list := func(query string) hostileReq { return hostileReq{path: base, query: query} }
@@ -676,16 +693,19 @@ func TestHostileRequestsThroughTheLambdaPath(t *testing.T) {
 		{name: "OPTIONS to the register function", fn: hRegister, req: hostileReq{method: http.MethodOptions, path: base}, status: 404, gateway: "Not Found"},
 
 		// If-Match.
-		{name: "If-Match garbage", fn: hUpdate, req: put(putBody, hSet("if-match", "garbage")), status: 412, code: "PRECONDITION_FAILED"},
-		{name: "If-Match weak tag", fn: hUpdate, req: put(putBody, hSet("if-match", `W/"1"`)), status: 412, code: "PRECONDITION_FAILED"},
-		{name: "If-Match unquoted version", fn: hUpdate, req: put(putBody, hSet("if-match", "1")), status: 412, code: "PRECONDITION_FAILED"},
-		{name: `If-Match "0"`, fn: hUpdate, req: put(putBody, hSet("if-match", `"0"`)), status: 412, code: "PRECONDITION_FAILED"},
-		{name: `If-Match "-1"`, fn: hUpdate, req: put(putBody, hSet("if-match", `"-1"`)), status: 412, code: "PRECONDITION_FAILED"},
-		{name: "If-Match of a future version", fn: hUpdate, req: put(putBody, hSet("if-match", `"2"`)), status: 412, code: "PRECONDITION_FAILED"},
-		{name: "If-Match beyond int64", fn: hUpdate, req: put(putBody, hSet("if-match", `"18446744073709551617"`)), status: 412, code: "PRECONDITION_FAILED"},
-		{name: "If-Match of bytes", fn: hUpdate, req: put(putBody, hSet("if-match", "\"\xff\x00\"")), status: 412, code: "PRECONDITION_FAILED"},
-		{name: "If-Match empty", fn: hUpdate, req: put(putBody, hSet("if-match", "")), status: 412, code: "PRECONDITION_FAILED"},
-		{name: "If-Match garbage on a missing customer", fn: hUpdate, req: hostileReq{method: http.MethodPut, path: base + "/FST-1536316721808-Nobody", body: putBody, edit: hSet("if-match", "garbage")}, status: 404, code: "CUSTOMER_NOT_FOUND"},
+		{name: "If-Match garbage", fn: hUpdate, req: putIf(putBody, "garbage"), status: 412, code: "PRECONDITION_FAILED"},
+		{name: "If-Match weak tag", fn: hUpdate, req: putIf(putBody, `W/"1"`), status: 412, code: "PRECONDITION_FAILED"},
+		{name: "If-Match unquoted version", fn: hUpdate, req: putIf(putBody, "1"), status: 412, code: "PRECONDITION_FAILED"},
+		{name: `If-Match "0"`, fn: hUpdate, req: putIf(putBody, `"0"`), status: 412, code: "PRECONDITION_FAILED"},
+		{name: `If-Match "-1"`, fn: hUpdate, req: putIf(putBody, `"-1"`), status: 412, code: "PRECONDITION_FAILED"},
+		{name: "If-Match of a future version", fn: hUpdate, req: putIf(putBody, `"2"`), status: 412, code: "PRECONDITION_FAILED"},
+		{name: "If-Match beyond int64", fn: hUpdate, req: putIf(putBody, `"18446744073709551617"`), status: 412, code: "PRECONDITION_FAILED"},
+		{name: "If-Match of bytes", fn: hUpdate, req: putIf(putBody, "\"\xff\x00\""), status: 412, code: "PRECONDITION_FAILED"},
+		{name: "If-Match empty", fn: hUpdate, req: putIf(putBody, ""), status: 412, code: "PRECONDITION_FAILED"},
+		{name: "If-Match garbage on a missing customer", fn: hUpdate, req: hostileReq{method: http.MethodPut, path: base + "/FST-1536316721808-Nobody", body: putBody, ifMatch: ct("garbage")}, status: 404, code: "CUSTOMER_NOT_FOUND"},
+		{name: "If-Match sent unsigned", fn: hUpdate, req: put(putBody, hSet("if-match", `"1"`)), status: 401, code: "INVALID_SIGNATURE"},
+		{name: "If-Match signed then removed", fn: hUpdate, req: hostileReq{method: http.MethodPut, path: p1, body: putBody, ifMatch: ct(`"1"`), edit: hDel("if-match")}, status: 401, code: "INVALID_SIGNATURE"},
+		{name: "If-Match signed then set to *", fn: hUpdate, req: hostileReq{method: http.MethodPut, path: p1, body: putBody, ifMatch: ct(`"1"`), edit: hSet("if-match", "*")}, status: 401, code: "INVALID_SIGNATURE"},
 
 		// PUT and POST bodies.
 		{name: "PUT customerId other than the path's", fn: hUpdate, req: put(`{"customerId":"`+c2+`","customerName":"x"}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"customerId"}},

@@ -25,6 +25,8 @@ const (
 	CodeCustomerExists        = "CUSTOMER_EXISTS"
 	CodeCustomerNotFound      = "CUSTOMER_NOT_FOUND"
 	CodePreconditionFailed    = "PRECONDITION_FAILED"
+	CodeInvalidIdempotencyKey = "INVALID_IDEMPOTENCY_KEY"
+	CodeIdempotencyKeyReused  = "IDEMPOTENCY_KEY_REUSED"
 	CodeServiceUnavailable    = "SERVICE_UNAVAILABLE"
 	CodeInternal              = "INTERNAL_ERROR"
 )
@@ -43,6 +45,9 @@ type Error struct {
 	Message    string
 	CustomerID string       // set for 404 and 409 on a customer
 	Fields     []FieldError // set for VALIDATION_ERROR
+	// StringToSign is the string the server signed, set for
+	// INVALID_SIGNATURE so that a client can find its mistake.
+	StringToSign string
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }

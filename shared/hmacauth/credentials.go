@@ -61,7 +61,7 @@ func ParseCredentials(data []byte) (Credentials, error) {
 		if !ValidServiceID(id) {
 			return nil, fmt.Errorf("credentials: service id %q does not match %s", id, serviceIDRule)
 		}
-		if len(svc.Secrets) < 1 || len(svc.Secrets) > 2 {
+		if len(svc.Secrets) < 1 || len(svc.Secrets) > maxSecrets {
 			return nil, fmt.Errorf("credentials: service %q must have one or two secrets, has %d", id, len(svc.Secrets))
 		}
 		if slices.Contains(svc.Secrets, "") {

@@ -23,10 +23,12 @@ const Algorithm = "XCLOUD-HMAC-SHA256"
 
 // The headers of the scheme.
 const (
-	HeaderServiceID  = "X-XCloud-Service-Id"
-	HeaderTimestamp  = "X-XCloud-Timestamp"
-	HeaderSignature  = "X-XCloud-Signature"
-	HeaderContentMD5 = "Content-MD5"
+	HeaderServiceID      = "X-XCloud-Service-Id"
+	HeaderTimestamp      = "X-XCloud-Timestamp"
+	HeaderSignature      = "X-XCloud-Signature"
+	HeaderContentMD5     = "Content-MD5"
+	HeaderIfMatch        = "If-Match"
+	HeaderIdempotencyKey = "Idempotency-Key"
 )
 
 // Request holds the parts of a request that the signature covers.
@@ -37,17 +39,38 @@ type Request struct {
 	Path       string // percent-decoded, no stage prefix
 	RawQuery   string // as sent; canonicalised by StringToSign
 	ContentMD5 string // the header value, or "" when absent
+	// IfMatch and IdempotencyKey are the headers' values, when the request
+	// carries them (version 1.1): each signs as one more line.
+	IfMatch, IdempotencyKey *string
 }
 
-// StringToSign joins the seven lines of the contract.
+// StringToSign joins the seven lines of the contract, then a line for each
+// of If-Match and Idempotency-Key the request carries.
 func StringToSign(r Request) (string, error) {
 	query, err := CanonicalQuery(r.RawQuery)
 	if err != nil {
 		return "", err
 	}
-	return strings.Join([]string{
-		Algorithm, r.Timestamp, r.ServiceID, strings.ToUpper(r.Method), r.Path, query, r.ContentMD5,
-	}, "\n"), nil
+	lines := []string{Algorithm, r.Timestamp, r.ServiceID, strings.ToUpper(r.Method), r.Path, query, r.ContentMD5}
+	if r.IfMatch != nil {
+		lines = append(lines, "if-match:"+strings.TrimSpace(*r.IfMatch))
+	}
+	if r.IdempotencyKey != nil {
+		lines = append(lines, "idempotency-key:"+strings.TrimSpace(*r.IdempotencyKey))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// SignedHeader is the value a header signs with, nil when the request does
+// not carry it: a header sent more than once counts as its values joined by
+// ',', as API Gateway joins them.
+func SignedHeader(h http.Header, name string) *string {
+	values := h.Values(name)
+	if len(values) == 0 {
+		return nil
+	}
+	v := strings.Join(values, ",")
+	return &v
 }
 
 // Signature is the lowercase hex HMAC-SHA256 of the string to sign.
@@ -59,7 +82,8 @@ func Signature(secret string, r Request) (string, error) {
 	return hex.EncodeToString(mac(secret, sts)), nil
 }
 
-func mac(secret, stringToSign string) []byte {
+// mac is HMAC-SHA256; a variable so that a test can count its uses.
+var mac = func(secret, stringToSign string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(stringToSign))
 	return m.Sum(nil)
@@ -133,7 +157,8 @@ type Signer struct {
 }
 
 // Sign sets the authentication headers on req, whose body is body; POST and
-// PUT also get Content-MD5.
+// PUT also get Content-MD5. Set If-Match and Idempotency-Key before signing:
+// the signature covers them.
 func (s Signer) Sign(req *http.Request, body []byte) error {
 	now := time.Now
 	if s.Now != nil {
@@ -145,6 +170,9 @@ func (s Signer) Sign(req *http.Request, body []byte) error {
 		Method:    req.Method,
 		Path:      req.URL.Path,
 		RawQuery:  req.URL.RawQuery,
+
+		IfMatch:        SignedHeader(req.Header, HeaderIfMatch),
+		IdempotencyKey: SignedHeader(req.Header, HeaderIdempotencyKey),
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		r.ContentMD5 = ContentMD5(body)

@@ -7,6 +7,8 @@ import (
 	"crypto/md5"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/xcloud/customers/shared/hmacauth"
@@ -142,5 +144,40 @@ func TestSignerInvalidQuery(t *testing.T) {
 	}
 	if req.Header.Get(hmacauth.HeaderSignature) != "" {
 		t.Fatal("Sign set a signature despite the error")
+	}
+}
+
+// The signer signs If-Match and Idempotency-Key when the request carries
+// them, and the verifier accepts what it signed; without them it signs the
+// seven lines of 1.0.
+func TestSignerSignsTheOptionalHeaders(t *testing.T) {
+	v := hmacauth.NewVerifier(testCreds, fixedClock)
+	s := hmacauth.Signer{ServiceID: "writer", Secret: "writer-secret", Now: fixedClock}
+	for _, headers := range []map[string]string{
+		{},
+		{"If-Match": `"7"`},
+		{"Idempotency-Key": "7d9f6c1e-register-acme"},
+		{"If-Match": "*", "Idempotency-Key": "k"},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/xcloud/v1/customers", nil)
+		for k, val := range headers {
+			req.Header.Set(k, val)
+		}
+		if err := s.Sign(req, []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Verify(context.Background(), req, hmacauth.ScopeWrite); err != nil {
+			t.Errorf("%v: the verifier refuses what the signer signed: %v", headers, err)
+		}
+		sts, _ := hmacauth.StringToSign(hmacauth.Request{Timestamp: nowString, ServiceID: "writer", Method: "POST", Path: "/xcloud/v1/customers",
+			ContentMD5: hmacauth.ContentMD5([]byte(`{}`)), IfMatch: hmacauth.SignedHeader(req.Header, "If-Match"),
+			IdempotencyKey: hmacauth.SignedHeader(req.Header, "Idempotency-Key")})
+		lines := strings.Split(sts, "\n")
+		if want := 7 + len(headers); len(lines) != want {
+			t.Errorf("%v: %d lines to sign, want %d:\n%s", headers, len(lines), want, sts)
+		}
+		if key, ok := headers["Idempotency-Key"]; ok && lines[len(lines)-1] != "idempotency-key:"+key {
+			t.Errorf("%v: last line %q", headers, lines[len(lines)-1])
+		}
 	}
 }

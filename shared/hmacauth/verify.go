@@ -93,14 +93,18 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, scope Scope) (st
 	sts, err := StringToSign(Request{
 		Timestamp: timestamp, ServiceID: serviceID, Method: r.Method,
 		Path: r.URL.Path, RawQuery: r.URL.RawQuery, ContentMD5: contentMD5,
+		IfMatch:        SignedHeader(r.Header, HeaderIfMatch),
+		IdempotencyKey: SignedHeader(r.Header, HeaderIdempotencyKey),
 	})
 	if err != nil {
 		return "", invalidAuth("The query string is not valid percent-encoding")
 	}
 	svc, known := creds[serviceID]
 	if !matchesAny(svc.Secrets, known, sts, want) {
-		return "", apierror.New(http.StatusUnauthorized, apierror.CodeInvalidSignature,
+		e := apierror.New(http.StatusUnauthorized, apierror.CodeInvalidSignature,
 			"The signature does not match, or the service is unknown")
+		e.StringToSign = sts
+		return "", e
 	}
 	if !svc.has(scope) {
 		return "", apierror.New(http.StatusForbidden, apierror.CodeForbidden,
@@ -109,19 +113,24 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, scope Scope) (st
 	return serviceID, nil
 }
 
-// unknownServiceSecret keeps the work for an unknown id the same as for a known
-// one, so response timing does not tell which ids exist.
+// maxSecrets is how many secrets a service may have at once (rotation).
+const maxSecrets = 2
+
+// unknownServiceSecret stands in for the secrets a service does not have,
+// so that response timing does not tell which ids exist or how many
+// secrets each has.
 const unknownServiceSecret = "xcloud-unknown-service"
 
+// matchesAny computes maxSecrets HMACs whatever the service, and compares
+// every one, not stopping at the first match.
 func matchesAny(secrets []string, known bool, stringToSign string, want []byte) bool {
-	if !known {
-		hmac.Equal(mac(unknownServiceSecret, stringToSign), want)
-		return false
-	}
 	match := false
-	for _, s := range secrets {
-		// Check every secret, not stopping at the first match.
-		if hmac.Equal(mac(s, stringToSign), want) {
+	for i := range maxSecrets {
+		secret, real := unknownServiceSecret, known && i < len(secrets)
+		if real {
+			secret = secrets[i]
+		}
+		if hmac.Equal(mac(secret, stringToSign), want) && real {
 			match = true
 		}
 	}

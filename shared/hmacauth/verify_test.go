@@ -403,8 +403,84 @@ func TestVerifyUnknownServiceAndBadSignatureLookAlike(t *testing.T) {
 	if !errors.As(errUnknown, &a) || !errors.As(errWrong, &b) {
 		t.Fatalf("errors %v, %v are not *apierror.Error", errUnknown, errWrong)
 	}
+	// The string to sign names the service each claimed; the rest is alike.
+	for _, c := range []struct {
+		e       *apierror.Error
+		service string
+	}{{a, "ghost"}, {b, "reader"}} {
+		want, err := hmacauth.StringToSign(hmacauth.Request{Timestamp: nowString, ServiceID: c.service, Method: "GET", Path: customerID})
+		if err != nil || c.e.StringToSign != want {
+			t.Errorf("%s: stringToSign %q, want the client's own %q (%v)", c.service, c.e.StringToSign, want, err)
+		}
+	}
+	a.StringToSign, b.StringToSign = "", ""
 	if !reflect.DeepEqual(a, b) {
 		t.Fatalf("unknown service answered %+v, wrong signature %+v: they must be identical", *a, *b)
+	}
+}
+
+// Every signature check computes two HMACs, whether the service is unknown
+// or has one secret or two, so that timing tells nothing.
+func TestVerifyCostsTheSameForEveryService(t *testing.T) {
+	v := hmacauth.NewVerifier(testCreds, fixedClock)
+	for _, service := range []string{"ghost", "reader", "rotating"} {
+		r := authCase{service: service, secret: "wrong"}.build(t)
+		count, stop := hmacauth.CountMACs()
+		v.Verify(context.Background(), r, hmacauth.ScopeRead)
+		n := count()
+		stop()
+		if n != 2 {
+			t.Errorf("%s: %d HMACs, want 2", service, n)
+		}
+	}
+}
+
+// Version 1.1: If-Match and Idempotency-Key are signed when sent; a request
+// whose signature does not cover them as sent is refused.
+func TestVerifySignedHeaders(t *testing.T) {
+	str := func(s string) *string { return &s }
+	set := func(name, value string) func(h http.Header) { return func(h http.Header) { h.Set(name, value) } }
+	sign := func(ifMatch, key *string) func(r *hmacauth.Request) {
+		return func(r *hmacauth.Request) { r.IfMatch, r.IdempotencyKey = ifMatch, key }
+	}
+	bad := func(name string, signOver func(*hmacauth.Request), edit func(http.Header)) authCase {
+		return authCase{name: name, service: "writer", method: http.MethodPut, scope: hmacauth.ScopeWrite, signOver: signOver, edit: edit,
+			wantStatus: 401, wantCode: "INVALID_SIGNATURE", wantMsg: msgBadSignature}
+	}
+	good := func(name string, signOver func(*hmacauth.Request), edit func(http.Header)) authCase {
+		return authCase{name: name, service: "writer", method: http.MethodPut, scope: hmacauth.ScopeWrite, signOver: signOver, edit: edit}
+	}
+	for _, c := range []authCase{
+		good("If-Match signed", sign(str(`"3"`), nil), set("If-Match", `"3"`)),
+		good("Idempotency-Key signed", sign(nil, str("key-1")), set("Idempotency-Key", "key-1")),
+		good("both signed", sign(str("*"), str("key-1")), func(h http.Header) { h.Set("If-Match", "*"); h.Set("Idempotency-Key", "key-1") }),
+		good("a value signed trimmed", sign(str(`"3"`), nil), set("If-Match", ` "3"  `)),
+		good("an empty If-Match signed", sign(str(""), nil), set("If-Match", "")),
+		good("a repeated If-Match signed joined", sign(str(`"1","2"`), nil), func(h http.Header) { h.Add("If-Match", `"1"`); h.Add("If-Match", `"2"`) }),
+		bad("If-Match sent, not signed", nil, set("If-Match", `"3"`)),
+		bad("If-Match signed, removed", sign(str(`"3"`), nil), nil),
+		bad("If-Match signed, set to *", sign(str(`"3"`), nil), set("If-Match", "*")),
+		bad("If-Match signed, set to another tag", sign(str(`"3"`), nil), set("If-Match", `"4"`)),
+		bad("an empty If-Match not signed", nil, set("If-Match", "")),
+		bad("Idempotency-Key sent, not signed", nil, set("Idempotency-Key", "key-1")),
+		bad("Idempotency-Key signed, removed", sign(nil, str("key-1")), nil),
+		bad("Idempotency-Key signed, changed", sign(nil, str("key-1")), set("Idempotency-Key", "key-2")),
+		bad("the headers' lines swapped", sign(str("key-1"), str(`"3"`)), func(h http.Header) { h.Set("If-Match", `"3"`); h.Set("Idempotency-Key", "key-1") }),
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := hmacauth.NewVerifier(testCreds, fixedClock)
+			r := c.build(t)
+			id, err := v.Verify(context.Background(), r, c.scope)
+			c.check(t, id, err)
+			var e *apierror.Error
+			if errors.As(err, &e) {
+				want, _ := hmacauth.StringToSign(hmacauth.Request{Timestamp: nowString, ServiceID: "writer", Method: http.MethodPut, Path: customerID,
+					IfMatch: hmacauth.SignedHeader(r.Header, "If-Match"), IdempotencyKey: hmacauth.SignedHeader(r.Header, "Idempotency-Key")})
+				if e.StringToSign != want {
+					t.Errorf("stringToSign %q, want the string of what was sent %q", e.StringToSign, want)
+				}
+			}
+		})
 	}
 }
 

@@ -169,11 +169,12 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, status int, body []byte) 
 }
 
 type errorBody struct {
-	Error      string                `json:"error"`
-	Message    string                `json:"message"`
-	RequestID  string                `json:"requestId"`
-	CustomerID string                `json:"customerId,omitempty"`
-	Fields     []apierror.FieldError `json:"fields,omitempty"`
+	Error        string                `json:"error"`
+	Message      string                `json:"message"`
+	RequestID    string                `json:"requestId"`
+	CustomerID   string                `json:"customerId,omitempty"`
+	Fields       []apierror.FieldError `json:"fields,omitempty"`
+	StringToSign string                `json:"stringToSign,omitempty"`
 }
 
 // WriteError answers err: an *apierror.Error as it is, a dependency that is
@@ -192,7 +193,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	body, _ := json.Marshal(errorBody{
 		Error: e.Code, Message: e.Message, RequestID: w.Header().Get(HeaderRequestID),
-		CustomerID: e.CustomerID, Fields: e.Fields,
+		CustomerID: e.CustomerID, Fields: e.Fields, StringToSign: e.StringToSign,
 	})
 	WriteJSON(w, r, e.Status, body)
 }
