@@ -5,6 +5,7 @@
 package functions
 
 import (
+	"github.com/xcloud/customers/functions/apikeys"
 	"github.com/xcloud/customers/functions/exists"
 	"github.com/xcloud/customers/functions/get"
 	"github.com/xcloud/customers/functions/list"
@@ -20,6 +21,7 @@ var All = []function.Function{
 	get.Function,
 	list.Function,
 	exists.Function,
+	apikeys.Function,
 }
 
 // ByID finds a function by its logical id.

@@ -82,6 +82,7 @@ type request struct {
 	// Idempotency-Key among it are signed too, unless unsignedHeaders.
 	header          map[string]string
 	unsignedHeaders bool
+	signExtra       []string    // lines signed after those, sent or not
 	addHeader       [][2]string // added after signing (repeats)
 }
 
@@ -137,6 +138,7 @@ func (e *env) do(r request) response {
 				extra = append(extra, strings.ToLower(name)+":"+strings.TrimSpace(v))
 			}
 		}
+		extra = append(extra, r.signExtra...)
 		for k, v := range sign(r.method, r.path, r.query, []byte(r.body), r.service, r.secret, timestamp, extra...) {
 			req.Header.Set(k, v)
 		}
@@ -221,6 +223,12 @@ func sign(method, path, rawQuery string, body []byte, service, secret string, ts
 	m.Write([]byte(strings.Join(lines, "\n")))
 	h["X-XCloud-Signature"] = hex.EncodeToString(m.Sum(nil))
 	return h
+}
+
+// contentMD5 is the Content-MD5 of a body (RFC 1864).
+func contentMD5(body string) string {
+	sum := md5.Sum([]byte(body))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 func canonicalQuery(raw string) string {

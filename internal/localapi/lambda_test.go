@@ -33,7 +33,13 @@ func loadEvent(t *testing.T, name string) events.APIGatewayV2HTTPRequest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := sign(ev.RequestContext.HTTP.Method, path, ev.RawQueryString, []byte(ev.Body), writer, secret, time.Now().Unix())
+	var extra []string // the headers of version 1.1 the fixture carries
+	for _, name := range []string{"if-match", "idempotency-key"} {
+		if v, ok := ev.Headers[name]; ok {
+			extra = append(extra, name+":"+strings.TrimSpace(v))
+		}
+	}
+	h := sign(ev.RequestContext.HTTP.Method, path, ev.RawQueryString, []byte(ev.Body), writer, secret, time.Now().Unix(), extra...)
 	for k, v := range h {
 		ev.Headers[strings.ToLower(k)] = v
 	}
@@ -74,6 +80,16 @@ func TestFunctionsThroughTheLambdaAdapter(t *testing.T) {
 			}
 		}},
 		{"register again", "RegisterFunction", "register.json", nil, 409, nil},
+		{"register with an Idempotency-Key", "RegisterFunction", "register-idempotent.json", nil, 201, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+			if r.Headers["Idempotent-Replayed"] != "" || r.Headers["Etag"] != `"1"` {
+				t.Errorf("headers %v", r.Headers)
+			}
+		}},
+		{"the same registration replayed", "RegisterFunction", "register-idempotent.json", nil, 201, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+			if r.Headers["Idempotent-Replayed"] != "true" || r.Headers["Etag"] != `"1"` || !strings.Contains(r.Body, `"apiKeys":{"primary":"xck_`) {
+				t.Errorf("headers %v, body %s", r.Headers, r.Body)
+			}
+		}},
 		{"get", "GetFunction", "get.json", nil, 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
 			if r.Headers["Etag"] != `"1"` || !strings.Contains(r.Body, `"customerName":"Dewatering Solutions Inc"`) {
 				t.Errorf("%v %s", r.Headers, r.Body)
@@ -84,6 +100,14 @@ func TestFunctionsThroughTheLambdaAdapter(t *testing.T) {
 				t.Errorf("%s", r.Body)
 			}
 		}},
+		{"update with a stale If-Match", "UpdateFunction", "update-stale.json", nil, 412, nil},
+		{"regenerate the secondary key", "ApiKeysFunction", "apikeys.json", nil, 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
+			if !strings.Contains(r.Body, `"apiKeys":{"secondary":"xck_`) || strings.Contains(r.Body, "primary") {
+				t.Errorf("%s", r.Body)
+			}
+		}},
+		{"regenerate a missing customer's key", "ApiKeysFunction", "apikeys-missing.json", nil, 404, nil},
+		{"regenerate a key that is not one", "ApiKeysFunction", "apikeys-invalid.json", nil, 400, nil},
 		{"list", "ListFunction", "list.json", nil, 200, func(t *testing.T, r events.APIGatewayV2HTTPResponse) {
 			// One shard of the status index per call: the page may be empty.
 			var page struct {

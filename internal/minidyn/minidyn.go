@@ -52,6 +52,8 @@ func (s *Server) Close() error { return s.http.Close() }
 //   - an UpdateItem that REMOVEs a top-level attribute removes it: minidyn
 //     keeps it, so such a REMOVE is sent to minidyn as a SET to NULL, and
 //     top-level NULLs, which nothing else writes, are left out of answers;
+//   - an empty map is {"M":{}}: minidyn writes {}, which the SDK cannot
+//     read as any attribute value;
 //   - every answer carries X-Amz-Crc32, the CRC-32 of its body: the SDK
 //     checks it, and without it takes every answer for a corrupt one.
 func Handler(minidyn http.Handler) http.Handler {
@@ -68,7 +70,7 @@ func Handler(minidyn http.Handler) http.Handler {
 		r.ContentLength = int64(len(body))
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
 		minidyn.ServeHTTP(rec, r)
-		out := withoutNulls(rec.body.Bytes())
+		out := asDynamoDB(rec.body.Bytes())
 		for k, v := range rec.header {
 			w.Header()[k] = v
 		}
@@ -157,10 +159,11 @@ func removeAsNull(body []byte) []byte {
 	return out
 }
 
-// withoutNulls leaves the top-level NULL attributes out of the items of an
-// answer: Item, Attributes, Items, and the items of Responses.
-func withoutNulls(body []byte) []byte {
-	if !bytes.Contains(body, []byte(`"NULL"`)) {
+// asDynamoDB rewrites the items of an answer (Item, Attributes, Items, the
+// items of Responses) as DynamoDB would send them: without top-level NULLs,
+// and with empty maps as maps.
+func asDynamoDB(body []byte) []byte {
+	if !bytes.Contains(body, []byte(`"NULL"`)) && !bytes.Contains(body, []byte(`{}`)) {
 		return body
 	}
 	var out map[string]json.RawMessage
@@ -169,17 +172,17 @@ func withoutNulls(body []byte) []byte {
 	}
 	for _, key := range []string{"Item", "Attributes"} {
 		if raw, ok := out[key]; ok {
-			out[key] = stripItem(raw)
+			out[key] = fixItem(raw)
 		}
 	}
 	if raw, ok := out["Items"]; ok {
-		out["Items"] = stripItems(raw)
+		out["Items"] = fixItems(raw)
 	}
 	if raw, ok := out["Responses"]; ok {
 		var tables map[string]json.RawMessage
 		if json.Unmarshal(raw, &tables) == nil {
 			for t, items := range tables {
-				tables[t] = stripItems(items)
+				tables[t] = fixItems(items)
 			}
 			out["Responses"], _ = json.Marshal(tables)
 		}
@@ -191,19 +194,20 @@ func withoutNulls(body []byte) []byte {
 	return b
 }
 
-func stripItems(raw json.RawMessage) json.RawMessage {
+func fixItems(raw json.RawMessage) json.RawMessage {
 	var items []json.RawMessage
 	if json.Unmarshal(raw, &items) != nil {
 		return raw
 	}
 	for i := range items {
-		items[i] = stripItem(items[i])
+		items[i] = fixItem(items[i])
 	}
 	b, _ := json.Marshal(items)
 	return b
 }
 
-func stripItem(raw json.RawMessage) json.RawMessage {
+// fixItem drops an item's top-level NULLs and writes its empty maps as maps.
+func fixItem(raw json.RawMessage) json.RawMessage {
 	var item map[string]map[string]json.RawMessage
 	if json.Unmarshal(raw, &item) != nil {
 		return raw
@@ -213,6 +217,23 @@ func stripItem(raw json.RawMessage) json.RawMessage {
 			delete(item, name)
 		}
 	}
-	b, _ := json.Marshal(item)
+	b, _ := json.Marshal(fixMaps(item))
 	return b
+}
+
+// fixMaps writes every {} among attribute values as an empty map, at any depth.
+func fixMaps(values map[string]map[string]json.RawMessage) map[string]map[string]json.RawMessage {
+	for name, av := range values {
+		if len(av) == 0 {
+			values[name] = map[string]json.RawMessage{"M": json.RawMessage(`{}`)}
+			continue
+		}
+		if m, ok := av["M"]; ok {
+			var inner map[string]map[string]json.RawMessage
+			if json.Unmarshal(m, &inner) == nil {
+				av["M"], _ = json.Marshal(fixMaps(inner))
+			}
+		}
+	}
+	return values
 }

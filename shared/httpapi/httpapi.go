@@ -91,10 +91,21 @@ type endpoint struct {
 	auth Verifier
 }
 
+type serviceIDKey struct{}
+
+// ServiceID is the id of the service that signed r, once verified.
+func ServiceID(r *http.Request) string {
+	id, _ := r.Context().Value(serviceIDKey{}).(string)
+	return id
+}
+
 func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := w.(*recorder)
 	serviceID, err := e.auth.Verify(r.Context(), r, e.Scope)
 	rec.serviceID = serviceID
+	if err == nil {
+		r = r.WithContext(context.WithValue(r.Context(), serviceIDKey{}, serviceID))
+	}
 	var body []byte
 	if err == nil && e.body {
 		body, err = readBody(r)

@@ -22,6 +22,7 @@ const (
 	attrStatusShard = "statusShard"
 	attrLimits      = "limits"
 	attrAPIKeys     = "apiKeyHashes"
+	attrIdempotency = "idempotency"
 	attrCreatedAt   = "createdAt"
 	attrUpdatedAt   = "updatedAt"
 	attrVersion     = "version"
@@ -46,9 +47,24 @@ func statusShardKey(status string, shard int) string {
 // APIKeyHashes are the SHA-256 hex digests of a customer's two API keys.
 type APIKeyHashes struct{ Primary, Secondary string }
 
+// KeyName names one of a customer's two API keys.
+type KeyName string
+
+// The two keys.
+const (
+	Primary   KeyName = "primary"
+	Secondary KeyName = "secondary"
+)
+
+func keyHashes(keys APIKeyHashes) types.AttributeValue {
+	return &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+		string(Primary): str(keys.Primary), string(Secondary): str(keys.Secondary),
+	}}
+}
+
 // newItem lays out a new customer. Every nested object is present, even
 // empty, so that an update can set any leaf path directly.
-func newItem(c *customer.Customer, keys APIKeyHashes) map[string]types.AttributeValue {
+func newItem(c *customer.Customer, keys APIKeyHashes, idem *Idempotency) map[string]types.AttributeValue {
 	item := map[string]types.AttributeValue{}
 	for _, obj := range customer.Objects {
 		parent, name := container(item, obj)
@@ -67,13 +83,38 @@ func newItem(c *customer.Customer, keys APIKeyHashes) map[string]types.Attribute
 		"maxUsers":      num(c.Limits.MaxUsers),
 		"maxDataPoints": num(c.Limits.MaxDataPoints),
 	}}
-	item[attrAPIKeys] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-		"primary": str(keys.Primary), "secondary": str(keys.Secondary),
-	}}
+	item[attrAPIKeys] = keyHashes(keys)
+	if idem != nil {
+		item[attrIdempotency] = &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+			"service": str(idem.Service), "key": str(idem.KeyHash), "body": str(idem.BodyHash), "expires": num(idem.Expires.Unix()),
+		}}
+	}
 	item[attrCreatedAt] = str(customer.Timestamp(c.CreatedAt))
 	item[attrUpdatedAt] = str(customer.Timestamp(c.UpdatedAt))
 	item[attrVersion] = num(c.Version)
 	return item
+}
+
+// readIdempotency reads what a registration with a key remembered.
+func readIdempotency(item map[string]types.AttributeValue) (Idempotency, bool) {
+	m, ok := item[attrIdempotency].(*types.AttributeValueMemberM)
+	if !ok {
+		return Idempotency{}, false
+	}
+	get := func(name string) string {
+		switch v := m.Value[name].(type) {
+		case *types.AttributeValueMemberS:
+			return v.Value
+		case *types.AttributeValueMemberN:
+			return v.Value
+		}
+		return ""
+	}
+	expires, err := strconv.ParseInt(get("expires"), 10, 64)
+	if err != nil {
+		return Idempotency{}, false
+	}
+	return Idempotency{Service: get("service"), KeyHash: get("key"), BodyHash: get("body"), Expires: time.Unix(expires, 0)}, true
 }
 
 // container returns the map that holds the last segment of a dot path, and
@@ -225,4 +266,12 @@ func timeAt(item map[string]types.AttributeValue, name string) (time.Time, error
 		return time.Time{}, fmt.Errorf("%s: not stored", name)
 	}
 	return time.Parse(time.RFC3339, s.Value)
+}
+
+// primaryKeyHash is the stored hash of a customer's primary key.
+func primaryKeyHash(item map[string]types.AttributeValue) string {
+	if s, ok := lookup(item, []string{attrAPIKeys, string(Primary)}).(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
 }

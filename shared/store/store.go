@@ -27,6 +27,9 @@ var (
 	ErrExists             = errors.New("customer already exists")
 	ErrNotFound           = errors.New("customer not found")
 	ErrPreconditionFailed = errors.New("customer version does not match If-Match")
+	// ErrIdempotencyKeyReused: a registration's Idempotency-Key came with
+	// another body than the registration that created the customer.
+	ErrIdempotencyKeyReused = errors.New("idempotency key reused with another body")
 )
 
 // DynamoDB is the part of the DynamoDB client the store uses.
@@ -53,7 +56,11 @@ func New(db DynamoDB, table, index string) *Store {
 	return &Store{db: measured{db}, table: table, index: index}
 }
 
-// Create stores a new customer; ErrExists when the id is taken.
+// Create stores a new customer with its API key hashes in one conditional
+// write; ErrExists when the id is taken. A registration with an
+// Idempotency-Key (idem not nil) is remembered with the customer, and
+// another one from the same service with the same key, within its time,
+// is a replay: see replay.
 //
 // When the SDK retries a PutItem whose first attempt was applied but whose
 // answer was lost (a timeout, a dropped connection), the retry fails its own
@@ -61,10 +68,10 @@ func New(db DynamoDB, table, index string) *Store {
 // request's API key hashes, which are random and unique, so Create
 // recognises its own write and succeeds instead of answering 409 to the
 // customer it just registered.
-func (s *Store) Create(ctx context.Context, c *customer.Customer, keys APIKeyHashes) error {
+func (s *Store) Create(ctx context.Context, c *customer.Customer, keys APIKeyHashes, idem *Idempotency, now time.Time) (*Created, error) {
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.table),
-		Item:                                newItem(c, keys),
+		Item:                                newItem(c, keys, idem),
 		ConditionExpression:                 aws.String("attribute_not_exists(#id)"),
 		ExpressionAttributeNames:            map[string]string{"#id": attrID},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -72,21 +79,96 @@ func (s *Store) Create(ctx context.Context, c *customer.Customer, keys APIKeyHas
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		if primaryKeyHash(ccf.Item) == keys.Primary {
-			return nil
+			return &Created{Customer: c}, nil
 		}
-		return ErrExists
+		return s.replay(ctx, c.ID(), ccf.Item, keys, idem, now)
 	}
 	if err != nil {
-		return classify(fmt.Sprintf("put customer %s", c.ID()), err)
+		return nil, classify(fmt.Sprintf("put customer %s", c.ID()), err)
 	}
-	return nil
+	return &Created{Customer: c}, nil
 }
 
-func primaryKeyHash(item map[string]types.AttributeValue) string {
-	if s, ok := lookup(item, []string{attrAPIKeys, "primary"}).(*types.AttributeValueMemberS); ok {
-		return s.Value
+// Created is the outcome of a registration.
+type Created struct {
+	Customer *customer.Customer // as stored
+	Replayed bool               // an idempotent replay: the customer was there, its keys are new
+}
+
+// Idempotency is what a registration with an Idempotency-Key remembers with
+// the customer: whose key it is and a digest of it, a digest of the body,
+// and until when it holds.
+type Idempotency struct {
+	Service  string
+	KeyHash  string
+	BodyHash string
+	Expires  time.Time
+}
+
+// replay answers a registration whose customer exists. With the same
+// service, key and body as the registration that created it, within its
+// time, and the customer unchanged since (version 1), it issues the new keys
+// with one conditional update, whose condition is all of that: the customer
+// is as created, its ETag unmoved. Another body with the same key is
+// ErrIdempotencyKeyReused; anything else is ErrExists, as without a key.
+func (s *Store) replay(ctx context.Context, id string, stored map[string]types.AttributeValue, keys APIKeyHashes, idem *Idempotency, now time.Time) (*Created, error) {
+	was, ok := readIdempotency(stored)
+	if idem == nil || !ok || was.Service != idem.Service || was.KeyHash != idem.KeyHash || !now.Before(was.Expires) {
+		return nil, ErrExists
 	}
-	return ""
+	if was.BodyHash != idem.BodyHash {
+		return nil, ErrIdempotencyKeyReused
+	}
+	c, err := decodeItem(stored)
+	if err != nil {
+		return nil, err
+	}
+	if c.Version != 1 {
+		return nil, ErrExists
+	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:        aws.String(s.table),
+		Key:              key(id),
+		UpdateExpression: aws.String("SET #keys = :keys"),
+		ConditionExpression: aws.String("#version = :one AND #idem.#service = :service AND #idem.#key = :key AND " +
+			"#idem.#body = :body AND #idem.#expires > :now"),
+		ExpressionAttributeNames: map[string]string{"#keys": attrAPIKeys, "#version": attrVersion, "#idem": attrIdempotency,
+			"#service": "service", "#key": "key", "#body": "body", "#expires": "expires"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":keys": keyHashes(keys), ":one": num(1), ":service": str(idem.Service), ":key": str(idem.KeyHash),
+			":body": str(idem.BodyHash), ":now": num(now.Unix()),
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return nil, ErrExists // changed, or its key expired, since it was read
+	}
+	if err != nil {
+		return nil, classify(fmt.Sprintf("reissue the keys of customer %s", id), err)
+	}
+	return &Created{Customer: c, Replayed: true}, nil
+}
+
+// RegenerateKey replaces one of a customer's API key hashes with one
+// conditional update, which neither reads first nor moves the customer's
+// version; ErrNotFound when there is no such customer.
+func (s *Store) RegenerateKey(ctx context.Context, id string, name KeyName, hash string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(id),
+		UpdateExpression:          aws.String("SET #keys.#name = :hash"),
+		ConditionExpression:       aws.String("attribute_exists(#id)"),
+		ExpressionAttributeNames:  map[string]string{"#keys": attrAPIKeys, "#name": string(name), "#id": attrID},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":hash": str(hash)},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return classify(fmt.Sprintf("regenerate the %s key of customer %s", name, id), err)
+	}
+	return nil
 }
 
 // Update is the outcome of an update.

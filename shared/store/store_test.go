@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -65,7 +66,7 @@ func TestCreateThenGet(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &customer.Customer{Fields: doc, Limits: customer.DefaultLimits, CreatedAt: created, UpdatedAt: created, Version: 1}
-	if err := s.Create(ctx, c, keys); err != nil {
+	if err := create(s, c, keys); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Get(ctx, id(1))
@@ -82,12 +83,12 @@ func TestCreateThenGet(t *testing.T) {
 
 func TestCreateExistingIsRefusedAndChangesNothing(t *testing.T) {
 	s, db := newStore(t)
-	if err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
+	if err := create(s, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
 		t.Fatal(err)
 	}
 	before := db.Snapshot(t)
 	otherKeys := store.APIKeyHashes{Primary: "other-p", Secondary: "other-s"}
-	err := s.Create(ctx, newCustomer(t, id(1), "SUSPENDED", `,"description":"other"`), otherKeys)
+	err := create(s, newCustomer(t, id(1), "SUSPENDED", `,"description":"other"`), otherKeys)
 	if !errors.Is(err, store.ErrExists) {
 		t.Fatalf("second create: got %v, want ErrExists", err)
 	}
@@ -101,11 +102,11 @@ func TestCreateExistingIsRefusedAndChangesNothing(t *testing.T) {
 func TestCreateRetriedAfterALostAnswerSucceeds(t *testing.T) {
 	s, db := newStore(t)
 	c := newCustomer(t, id(1), "ACTIVE", "")
-	if err := s.Create(ctx, c, keys); err != nil {
+	if err := create(s, c, keys); err != nil {
 		t.Fatal(err)
 	}
 	before := db.Snapshot(t)
-	if err := s.Create(ctx, c, keys); err != nil {
+	if err := create(s, c, keys); err != nil {
 		t.Fatalf("the same create again: %v, want success", err)
 	}
 	if after := db.Snapshot(t); !maps.Equal(before, after) {
@@ -122,7 +123,7 @@ func TestGetMissing(t *testing.T) {
 
 func TestUpdateMergesLeaves(t *testing.T) {
 	s, _ := newStore(t)
-	if err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", `,"description":"old","settings":{"dataRetentionDays":365}`), keys); err != nil {
+	if err := create(s, newCustomer(t, id(1), "ACTIVE", `,"description":"old","settings":{"dataRetentionDays":365}`), keys); err != nil {
 		t.Fatal(err)
 	}
 	res, err := s.Update(ctx, id(1), update(t, id(1), `{"customerName":"New","description":null,
@@ -173,7 +174,7 @@ func TestUpdateMergesLeaves(t *testing.T) {
 
 func TestUpdateWithNoChange(t *testing.T) {
 	s, _ := newStore(t)
-	if err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
+	if err := create(s, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
 		t.Fatal(err)
 	}
 	res, err := s.Update(ctx, id(1), update(t, id(1), `{"status":"ACTIVE","description":null}`), nil, later)
@@ -198,7 +199,7 @@ func TestUpdateMissingCreatesNothing(t *testing.T) {
 
 func TestUpdateIfMatch(t *testing.T) {
 	s, db := newStore(t)
-	if err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
+	if err := create(s, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
 		t.Fatal(err)
 	}
 	doc := update(t, id(1), `{"customerName":"x"}`)
@@ -266,7 +267,7 @@ func TestListVisitsEveryCustomerOnce(t *testing.T) {
 	want := map[string][]string{}
 	for n := range 37 {
 		status := customer.Statuses[n%3]
-		if err := s.Create(ctx, newCustomer(t, id(n), status, ""), keys); err != nil {
+		if err := create(s, newCustomer(t, id(n), status, ""), keys); err != nil {
 			t.Fatal(err)
 		}
 		want[status] = append(want[status], id(n))
@@ -288,7 +289,7 @@ func TestListVisitsEveryCustomerOnce(t *testing.T) {
 func TestMissing(t *testing.T) {
 	s, _ := newStore(t)
 	for _, n := range []int{1, 3} {
-		if err := s.Create(ctx, newCustomer(t, id(n), "ACTIVE", ""), keys); err != nil {
+		if err := create(s, newCustomer(t, id(n), "ACTIVE", ""), keys); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -322,7 +323,7 @@ func embedded(t *testing.T, db *dynamotest.DB) *miniserver.Server {
 func TestMissingRetriesUnprocessedKeys(t *testing.T) {
 	s, db := newStore(t)
 	srv := embedded(t, db)
-	if err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
+	if err := create(s, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
 		t.Fatal(err)
 	}
 	var calls atomic.Int32
@@ -351,13 +352,13 @@ func TestMissingRetriesUnprocessedKeys(t *testing.T) {
 func TestFailuresAreUnavailableAndWriteNothing(t *testing.T) {
 	s, db := newStore(t)
 	srv := embedded(t, db)
-	if err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
+	if err := create(s, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
 		t.Fatal(err)
 	}
 	before := db.Snapshot(t)
 	srv.EmulateFailure(miniserver.FailureConditionInternalServerError)
 	ops := map[string]func() error{
-		"create": func() error { return s.Create(ctx, newCustomer(t, id(2), "ACTIVE", ""), keys) },
+		"create": func() error { return create(s, newCustomer(t, id(2), "ACTIVE", ""), keys) },
 		"update": func() error {
 			_, err := s.Update(ctx, id(1), update(t, id(1), `{"customerName":"x"}`), nil, later)
 			return err
@@ -380,7 +381,7 @@ func TestFailuresAreUnavailableAndWriteNothing(t *testing.T) {
 
 func TestConcurrentUpdatesOfDifferentLeavesAllSurvive(t *testing.T) {
 	s, _ := newStore(t)
-	if err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
+	if err := create(s, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
 		t.Fatal(err)
 	}
 	bodies := []string{
@@ -419,5 +420,162 @@ func TestConcurrentUpdatesOfDifferentLeavesAllSurvive(t *testing.T) {
 	}
 	if got.Version != int64(1+len(bodies)) {
 		t.Errorf("version %d, want %d", got.Version, 1+len(bodies))
+	}
+}
+
+// create registers c without an Idempotency-Key.
+func create(s *store.Store, c *customer.Customer, k store.APIKeyHashes) error {
+	_, err := s.Create(ctx, c, k, nil, created)
+	return err
+}
+
+// idem is a registration's Idempotency-Key as the store remembers it.
+func idem(service, key, body string) *store.Idempotency {
+	return &store.Idempotency{Service: service, KeyHash: "key-" + key, BodyHash: "body-" + body, Expires: created.Add(24 * time.Hour)}
+}
+
+// Every row of the contract's idempotency table, at the store.
+func TestCreateWithIdempotencyKey(t *testing.T) {
+	newKeys := store.APIKeyHashes{Primary: "p2", Secondary: "s2"}
+	for _, c := range []struct {
+		name    string
+		prepare func(t *testing.T, s *store.Store)
+		again   *store.Idempotency
+		at      time.Time
+		want    error // nil: a replay
+	}{
+		{"same service, key and body", nil, idem("svc", "k", "b"), created.Add(time.Hour), nil},
+		{"another body", nil, idem("svc", "k", "other"), created.Add(time.Hour), store.ErrIdempotencyKeyReused},
+		{"changed since", func(t *testing.T, s *store.Store) {
+			var d customer.Document
+			d.Set(customer.Description, customer.String("changed"))
+			if _, err := s.Update(ctx, id(1), d, nil, later); err != nil {
+				t.Fatal(err)
+			}
+		}, idem("svc", "k", "b"), created.Add(time.Hour), store.ErrExists},
+		{"another service", nil, idem("other-svc", "k", "b"), created.Add(time.Hour), store.ErrExists},
+		{"another key", nil, idem("svc", "k2", "b"), created.Add(time.Hour), store.ErrExists},
+		{"no key", nil, nil, created.Add(time.Hour), store.ErrExists},
+		{"after 24 hours", nil, idem("svc", "k", "b"), created.Add(24 * time.Hour), store.ErrExists},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, db := newStore(t)
+			first, err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), keys, idem("svc", "k", "b"), created)
+			if err != nil || first.Replayed {
+				t.Fatalf("first registration: %+v, %v", first, err)
+			}
+			if c.prepare != nil {
+				c.prepare(t, s)
+			}
+			before := db.Snapshot(t)
+			got, err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), newKeys, c.again, c.at)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("again: %+v, %v; want error %v", got, err, c.want)
+			}
+			after := db.Snapshot(t)
+			if c.want != nil {
+				if !maps.Equal(before, after) {
+					t.Errorf("a refused registration changed the table:\nbefore %v\nafter  %v", before, after)
+				}
+				return
+			}
+			if !got.Replayed || got.Customer.Version != 1 || !got.Customer.CreatedAt.Equal(created) {
+				t.Errorf("replay: %+v %+v", got, got.Customer)
+			}
+			if !strings.Contains(after[id(1)], `"primary":"S:p2"`) || !strings.Contains(after[id(1)], `"secondary":"S:s2"`) || !strings.Contains(after[id(1)], `"version":"N:1"`) {
+				t.Errorf("after the replay the item is %s: want the new keys and version 1", after[id(1)])
+			}
+		})
+	}
+}
+
+// Replays at once each issue their keys; afterwards exactly one replay's
+// pair of keys is stored, never a mix.
+func TestConcurrentReplays(t *testing.T) {
+	s, db := newStore(t)
+	if _, err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), keys, idem("svc", "k", "b"), created); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	results := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			k := store.APIKeyHashes{Primary: fmt.Sprintf("p%d", i), Secondary: fmt.Sprintf("s%d", i)}
+			_, results[i] = s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), k, idem("svc", "k", "b"), created.Add(time.Minute))
+		})
+	}
+	wg.Wait()
+	item := db.Snapshot(t)[id(1)]
+	stored := -1
+	for i, err := range results {
+		if err != nil && !errors.Is(err, store.ErrExists) {
+			t.Errorf("replay %d: %v", i, err)
+		}
+		if strings.Contains(item, fmt.Sprintf(`"primary":"S:p%d"`, i)) {
+			stored = i
+		}
+	}
+	if stored < 0 || results[stored] != nil || !strings.Contains(item, fmt.Sprintf(`"secondary":"S:s%d"`, stored)) {
+		t.Errorf("stored item %s after replays %v: want the pair of one successful replay", item, results)
+	}
+}
+
+// A replay racing an update: either the replay came first (both succeed)
+// or the update did (the replay is refused); the update always applies.
+func TestReplayRacingAnUpdate(t *testing.T) {
+	for round := range 5 {
+		s, db := newStore(t)
+		if _, err := s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), keys, idem("svc", "k", "b"), created); err != nil {
+			t.Fatal(err)
+		}
+		var replayErr, updateErr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			_, replayErr = s.Create(ctx, newCustomer(t, id(1), "ACTIVE", ""), store.APIKeyHashes{Primary: "p2", Secondary: "s2"},
+				idem("svc", "k", "b"), created.Add(time.Minute))
+		})
+		wg.Go(func() {
+			var d customer.Document
+			d.Set(customer.Description, customer.String("raced"))
+			_, updateErr = s.Update(ctx, id(1), d, nil, later)
+		})
+		wg.Wait()
+		item := db.Snapshot(t)[id(1)]
+		if updateErr != nil || !strings.Contains(item, `"description":"S:raced"`) || !strings.Contains(item, `"version":"N:2"`) {
+			t.Fatalf("round %d: update %v, item %s", round, updateErr, item)
+		}
+		replayed := strings.Contains(item, `"primary":"S:p2"`)
+		switch {
+		case replayErr == nil && !replayed:
+			t.Errorf("round %d: the replay succeeded but its keys are not stored: %s", round, item)
+		case replayErr != nil && (!errors.Is(replayErr, store.ErrExists) || replayed):
+			t.Errorf("round %d: replay %v, item %s", round, replayErr, item)
+		}
+	}
+}
+
+// Regenerating a key replaces that one hash and nothing else, with no
+// change of version; a missing customer is ErrNotFound and nothing is
+// created.
+func TestRegenerateKey(t *testing.T) {
+	s, db := newStore(t)
+	if err := create(s, newCustomer(t, id(1), "ACTIVE", ""), keys); err != nil {
+		t.Fatal(err)
+	}
+	before := db.Snapshot(t)[id(1)]
+	if err := s.RegenerateKey(ctx, id(1), store.Secondary, "s-new"); err != nil {
+		t.Fatal(err)
+	}
+	after := db.Snapshot(t)[id(1)]
+	if want := strings.Replace(before, `"secondary":"S:s-hash"`, `"secondary":"S:s-new"`, 1); after != want {
+		t.Errorf("after regenerating the secondary key:\n%s\nwant\n%s", after, want)
+	}
+	whole := db.Snapshot(t)
+	if err := s.RegenerateKey(ctx, id(2), store.Primary, "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing customer: %v", err)
+	}
+	if got := db.Snapshot(t); !maps.Equal(got, whole) {
+		t.Errorf("regenerating a missing customer's key wrote %v", got)
 	}
 }
