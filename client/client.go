@@ -16,16 +16,21 @@
 // IsPreconditionFailed and the other helpers classify it.
 //
 // Retries: 429 and 503 are retried for every method (the contract promises a
-// 503 wrote nothing), network errors only for GET and HEAD, nothing else. The
-// wait is the response's Retry-After when given, else a jittered exponential
-// backoff; each attempt is signed afresh. The context bounds it all. Note
-// that a retried Register whose first attempt did succeed (a 503 from a proxy
-// in front of the API, say) meets 409.
+// 503 wrote nothing); network errors and other 5xx for the calls that are
+// safe to repeat: GET and HEAD, a registration (Register sends an
+// Idempotency-Key, so a repeat whose first attempt did register answers 201
+// again, with new keys), and a key regeneration (a repeat issues the key
+// the lost answer held anew). Nothing else is retried. The wait is the
+// response's Retry-After when given, else a jittered exponential backoff;
+// each attempt is signed afresh, the Idempotency-Key and If-Match kept. The
+// context bounds it all.
 package client
 
 import (
 	"bytes"
 	"context"
+	cryptorand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +39,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -142,6 +148,9 @@ type request struct {
 	query  url.Values
 	body   []byte
 	header http.Header
+	// repeatable: sending it twice does what sending it once does, so a
+	// network error or a 5xx may be retried.
+	repeatable bool
 }
 
 // response is a successful answer.
@@ -173,23 +182,25 @@ func (c *Client) do(ctx context.Context, r request, ok ...int) (*response, error
 	if err != nil {
 		return nil, err
 	}
-	idempotent := r.method == http.MethodGet || r.method == http.MethodHead
+	repeatable := r.repeatable || r.method == http.MethodGet || r.method == http.MethodHead
 	for attempt := 1; ; attempt++ {
 		resp, err := c.attempt(ctx, u, r)
 		var wait time.Duration
 		switch {
-		case err == nil && contains(ok, resp.status):
+		case err == nil && slices.Contains(ok, resp.status):
 			return resp, nil
 		case err == nil:
 			apiErr := newError(&http.Response{StatusCode: resp.status, Header: resp.header,
 				Request: &http.Request{Method: r.method, URL: u}}, resp.body)
 			apiErr.RetryAfter = c.retryAfter(resp.header)
 			err = apiErr
-			if resp.status != http.StatusTooManyRequests && resp.status != http.StatusServiceUnavailable {
+			retry := resp.status == http.StatusTooManyRequests || resp.status == http.StatusServiceUnavailable ||
+				repeatable && resp.status >= 500
+			if !retry {
 				return nil, err
 			}
 			wait = apiErr.RetryAfter
-		case ctx.Err() != nil || !idempotent:
+		case ctx.Err() != nil || !repeatable:
 			return nil, err
 		}
 		if attempt >= c.retry.MaxAttempts {
@@ -276,15 +287,6 @@ func (c *Client) retryAfter(h http.Header) time.Duration {
 	return 0
 }
 
-func contains(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 func decode(resp *response, v any) error {
 	if err := json.Unmarshal(resp.body, v); err != nil {
 		return fmt.Errorf("xcloud: decoding the %d response: %w", resp.status, err)
@@ -294,21 +296,40 @@ func decode(resp *response, v any) error {
 
 func customerPath(id string) string { return customersPath + "/" + url.PathEscape(id) }
 
+// RegisterOption qualifies a Register.
+type RegisterOption func(*request)
+
+// IdempotencyKey registers with key as the Idempotency-Key (1 to 255
+// printable ASCII characters), instead of a random one: a client that must
+// resume a registration after restarting sends the key it sent before. With
+// the same body and within 24 hours, the API answers the same registration,
+// with new keys (Registered.Replayed).
+func IdempotencyKey(key string) RegisterOption {
+	return func(r *request) { r.header.Set(hmacauth.HeaderIdempotencyKey, key) }
+}
+
 // Register registers a new customer (POST). doc must hold customerId,
 // customerName, contactInfo.email and status. A taken id is a 409
-// (IsConflict).
-func (c *Client) Register(ctx context.Context, doc Document) (*Registered, error) {
+// (IsConflict). It sends a random Idempotency-Key, so that its retries after
+// a network error or a 5xx are safe: if the first attempt did register, the
+// retry gets the registration again, with new keys, not a 409.
+func (c *Client) Register(ctx context.Context, doc Document, opts ...RegisterOption) (*Registered, error) {
 	body, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("xcloud: %w", err)
 	}
-	return c.RegisterJSON(ctx, body)
+	return c.RegisterJSON(ctx, body, opts...)
 }
 
 // RegisterJSON is Register with a body sent byte for byte, for tools that
 // pass on a document they did not build; the API validates it.
-func (c *Client) RegisterJSON(ctx context.Context, body []byte) (*Registered, error) {
-	resp, err := c.do(ctx, request{method: http.MethodPost, path: customersPath, body: body}, http.StatusCreated)
+func (c *Client) RegisterJSON(ctx context.Context, body []byte, opts ...RegisterOption) (*Registered, error) {
+	r := request{method: http.MethodPost, path: customersPath, body: body, repeatable: true,
+		header: http.Header{hmacauth.HeaderIdempotencyKey: {newIdempotencyKey()}}}
+	for _, o := range opts {
+		o(&r)
+	}
+	resp, err := c.do(ctx, r, http.StatusCreated)
 	if err != nil {
 		return nil, err
 	}
@@ -318,6 +339,34 @@ func (c *Client) RegisterJSON(ctx context.Context, body []byte) (*Registered, er
 	}
 	out.ETag = resp.header.Get("ETag")
 	out.Location = resp.header.Get("Location")
+	out.Replayed = resp.header.Get("Idempotent-Replayed") == "true"
+	return &out, nil
+}
+
+// newIdempotencyKey is 128 random bits, as a UUID would hold.
+func newIdempotencyKey() string {
+	b := make([]byte, 16)
+	cryptorand.Read(b) // never fails on supported platforms (crypto/rand docs)
+	return "xcloud-go-" + hex.EncodeToString(b)
+}
+
+// RegenerateKey replaces one of customer id's two API keys with a fresh one
+// and returns it; the other key goes on working. A missing customer is a 404
+// (IsNotFound). It is retried like a registration: a retry issues the key
+// the lost answer held anew.
+func (c *Client) RegenerateKey(ctx context.Context, id string, name KeyName) (*Regenerated, error) {
+	body, err := json.Marshal(map[string]KeyName{"key": name})
+	if err != nil {
+		return nil, fmt.Errorf("xcloud: %w", err)
+	}
+	resp, err := c.do(ctx, request{method: http.MethodPost, path: customerPath(id) + "/apiKeys", body: body, repeatable: true}, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	var out Regenerated
+	if err := decode(resp, &out); err != nil {
+		return nil, err
+	}
 	return &out, nil
 }
 

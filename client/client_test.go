@@ -581,8 +581,8 @@ func TestRetryBoundedByContext(t *testing.T) {
 	}
 }
 
-func TestNoRetryOn4xxOr500(t *testing.T) {
-	for _, status := range []int{400, 401, 404, 409, 412, 500} {
+func TestNoRetryOn4xx(t *testing.T) {
+	for _, status := range []int{400, 401, 404, 409, 412, 422} {
 		f, url := newFake(t, func(n int, w http.ResponseWriter) {
 			w.Header().Set("Retry-After", "0")
 			w.WriteHeader(status)
@@ -598,16 +598,59 @@ func TestNoRetryOn4xxOr500(t *testing.T) {
 	}
 }
 
-func TestNetworkErrorsRetriedForReadsOnly(t *testing.T) {
+// A 500 is retried for the calls that are safe to repeat (a registration,
+// with its Idempotency-Key), not for an update.
+func TestServerErrorsRetriedForRepeatableCalls(t *testing.T) {
+	fast := client.WithRetry(client.RetryPolicy{MaxAttempts: 3, BaseBackoff: time.Millisecond})
+	for _, call := range []struct {
+		name     string
+		attempts int
+		do       func(c *client.Client) error
+	}{
+		{"register", 3, func(c *client.Client) error {
+			_, err := c.Register(context.Background(), minimal(cid(1), client.StatusActive))
+			return err
+		}},
+		{"regenerate a key", 3, func(c *client.Client) error {
+			_, err := c.RegenerateKey(context.Background(), cid(1), client.PrimaryKey)
+			return err
+		}},
+		{"update", 1, func(c *client.Client) error {
+			_, err := c.Update(context.Background(), cid(1), client.NewUpdate().Set("description", "x"))
+			return err
+		}},
+	} {
+		f, url := newFake(t, func(n int, w http.ResponseWriter) {
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write([]byte(`{"error":"INTERNAL_ERROR","message":"An internal error occurred"}`))
+		})
+		if err := call.do(client.New(url, writer, fast)); client.StatusCode(err) != 500 || f.count() != call.attempts {
+			t.Errorf("%s: %d attempts, want %d; %v", call.name, f.count(), call.attempts, err)
+		}
+	}
+}
+
+func TestNetworkErrorsRetriedForRepeatableCalls(t *testing.T) {
 	// The first connection is dropped without an answer, then the API answers.
 	var conns atomic.Int32
+	var keys []string
+	var mu sync.Mutex
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		mu.Unlock()
 		if conns.Add(1) == 1 {
 			c, _, _ := w.(http.Hijacker).Hijack()
 			c.Close()
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(http.StatusCreated)
+			w.Write([]byte(`{"customerId":"` + cid(1) + `","apiKeys":{"primary":"xck_a","secondary":"xck_b"}}`))
+			return
+		}
 		w.Write([]byte(customerJSON))
 	}))
 	srv.Start()
@@ -617,9 +660,18 @@ func TestNetworkErrorsRetriedForReadsOnly(t *testing.T) {
 		t.Errorf("GET after a dropped connection: %v, %d requests", err, conns.Load())
 	}
 	conns.Store(0)
-	_, err := client.New(srv.URL, writer, fast).Register(context.Background(), minimal(cid(1), client.StatusActive))
+	keys = nil
+	reg, err := client.New(srv.URL, writer, fast).Register(context.Background(), minimal(cid(1), client.StatusActive))
+	if err != nil || conns.Load() != 2 || !reg.Replayed {
+		t.Errorf("POST after a dropped connection: %+v, %v, %d requests", reg, err, conns.Load())
+	}
+	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Errorf("Idempotency-Keys sent %q: want the same random key on each attempt", keys)
+	}
+	conns.Store(0)
+	_, err = client.New(srv.URL, writer, fast).Update(context.Background(), cid(1), client.NewUpdate().Set("description", "x"))
 	if err == nil || client.AsError(err) != nil || conns.Load() != 1 {
-		t.Errorf("POST after a dropped connection: %v, %d requests", err, conns.Load())
+		t.Errorf("PUT after a dropped connection: %v, %d requests", err, conns.Load())
 	}
 
 	// Nothing listening: GET tries MaxAttempts times, then fails.
@@ -631,5 +683,43 @@ func TestNetworkErrorsRetriedForReadsOnly(t *testing.T) {
 	ln.Close()
 	if _, err := client.New("http://"+addr, writer, fast).Get(context.Background(), cid(1)); err == nil || client.StatusCode(err) != 0 {
 		t.Errorf("no server: %v", err)
+	}
+}
+
+// Against the API: a registration with a chosen key answers again, replayed
+// and with new keys; a key regenerated is fresh and leaves the other; a bad
+// signature's error holds the string the server signed.
+func TestIdempotencyKeysAndRegeneration(t *testing.T) {
+	ctx := context.Background()
+	url := startAPI(t)
+	c := client.New(url, writer)
+	first, err := c.Register(ctx, minimal(cid(1), client.StatusActive), client.IdempotencyKey("resume-7"))
+	if err != nil || first.Replayed {
+		t.Fatalf("first: %+v, %v", first, err)
+	}
+	again, err := c.Register(ctx, minimal(cid(1), client.StatusActive), client.IdempotencyKey("resume-7"))
+	if err != nil || !again.Replayed || again.APIKeys == first.APIKeys || !again.CreatedAt.Equal(first.CreatedAt) || again.ETag != first.ETag {
+		t.Fatalf("again: %+v, %v", again, err)
+	}
+	if _, err := c.Register(ctx, minimal(cid(1), client.StatusSuspended), client.IdempotencyKey("resume-7")); client.AsError(err).Code != client.CodeIdempotencyKeyReused {
+		t.Errorf("another body: %v", err)
+	}
+	if _, err := c.Register(ctx, minimal(cid(1), client.StatusActive)); !client.IsConflict(err) {
+		t.Errorf("a random key: %v, want 409", err)
+	}
+
+	reg, err := c.RegenerateKey(ctx, cid(1), client.SecondaryKey)
+	if err != nil || reg.CustomerID != cid(1) || len(reg.APIKeys) != 1 || !strings.HasPrefix(reg.APIKeys[client.SecondaryKey], "xck_") ||
+		reg.APIKeys[client.SecondaryKey] == again.APIKeys.Secondary || reg.RegeneratedAt.IsZero() {
+		t.Errorf("regenerated %+v, %v", reg, err)
+	}
+	if _, err := c.RegenerateKey(ctx, cid(2), client.PrimaryKey); !client.IsNotFound(err) {
+		t.Errorf("missing customer: %v", err)
+	}
+
+	_, err = client.New(url, client.Credentials{ServiceID: writer.ServiceID, Secret: "wrong"}).Get(ctx, cid(1))
+	if e := client.AsError(err); e == nil || e.Code != client.CodeInvalidSignature ||
+		!strings.HasPrefix(e.StringToSign, "XCLOUD-HMAC-SHA256\n") || !strings.Contains(e.StringToSign, "\nsvc-writer\nGET\n/xcloud/v1/customers/"+cid(1)+"\n") {
+		t.Errorf("bad signature: %+v", e)
 	}
 }

@@ -28,6 +28,8 @@ const (
 	CodeCustomerExists        = apierror.CodeCustomerExists
 	CodeCustomerNotFound      = apierror.CodeCustomerNotFound
 	CodePreconditionFailed    = apierror.CodePreconditionFailed
+	CodeInvalidIdempotencyKey = apierror.CodeInvalidIdempotencyKey
+	CodeIdempotencyKeyReused  = apierror.CodeIdempotencyKeyReused
 	CodeServiceUnavailable    = apierror.CodeServiceUnavailable
 	CodeInternal              = apierror.CodeInternal
 )
@@ -49,6 +51,10 @@ type Error struct {
 	RequestID  string       `json:"requestId,omitempty"`
 	CustomerID string       `json:"customerId,omitempty"`
 	Fields     []FieldError `json:"fields,omitempty"`
+	// StringToSign is, for INVALID_SIGNATURE, the string the server signed:
+	// compare it with the one the client signed (StringToSign of package
+	// hmacauth) to find the difference.
+	StringToSign string `json:"stringToSign,omitempty"`
 	// RetryAfter is the response's Retry-After, zero when absent.
 	RetryAfter time.Duration `json:"-"`
 	// Method and Path name the request that failed.
@@ -88,14 +94,16 @@ func newError(resp *http.Response, body []byte) *Error {
 		Path:       resp.Request.URL.Path,
 	}
 	var wire struct {
-		Error      string       `json:"error"`
-		Message    string       `json:"message"`
-		RequestID  string       `json:"requestId"`
-		CustomerID string       `json:"customerId"`
-		Fields     []FieldError `json:"fields"`
+		Error        string       `json:"error"`
+		Message      string       `json:"message"`
+		RequestID    string       `json:"requestId"`
+		CustomerID   string       `json:"customerId"`
+		Fields       []FieldError `json:"fields"`
+		StringToSign string       `json:"stringToSign"`
 	}
 	if len(body) > 0 && json.Unmarshal(body, &wire) == nil {
 		e.Code, e.Message, e.CustomerID, e.Fields = wire.Error, wire.Message, wire.CustomerID, wire.Fields
+		e.StringToSign = wire.StringToSign
 		if wire.RequestID != "" {
 			e.RequestID = wire.RequestID
 		}

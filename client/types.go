@@ -121,6 +121,27 @@ type Registered struct {
 	Limits       Limits    `json:"limits"`
 	ETag         string    `json:"etag,omitempty"` // the ETag header
 	Location     string    `json:"-"`              // the Location header
+	// Replayed: the registration was done before with the same
+	// Idempotency-Key and body (its answer lost, say); APIKeys are new, and
+	// the keys of the earlier answer no longer work.
+	Replayed bool `json:"replayed,omitempty"`
+}
+
+// KeyName names one of a customer's two API keys.
+type KeyName string
+
+// The two keys.
+const (
+	PrimaryKey   KeyName = "primary"
+	SecondaryKey KeyName = "secondary"
+)
+
+// Regenerated is the answer to RegenerateKey (200): the new key, under its
+// name, shown this once.
+type Regenerated struct {
+	CustomerID    string             `json:"customerId"`
+	APIKeys       map[KeyName]string `json:"apiKeys"`
+	RegeneratedAt time.Time          `json:"regeneratedAt"`
 }
 
 // Updated is the answer to Update (200): Changes lists the dot paths of

@@ -6,6 +6,7 @@
 //	xcloud customers update FST-1536316721808-NewCustomer --data '{"settings":{"dataRetentionDays":730}}' --if-match '"2"'
 //	xcloud customers list --status ACTIVE --all
 //	xcloud customers exists FST-1536316721808-NewCustomer FST-1536312680993-FromPostman2
+//	xcloud customers regenerate-key secondary FST-1536316721808-NewCustomer
 //	xcloud sign --curl GET http://127.0.0.1:3000/xcloud/v1/customers | sh
 //
 // Run xcloud --help for the flags, the output and the exit statuses.
@@ -68,12 +69,16 @@ Commands:
   customers update   merge an update into a customer  PUT  /xcloud/v1/customers/{id}
   customers list     list customers, a page or all    GET  /xcloud/v1/customers
   customers exists   check that customers exist       HEAD /xcloud/v1/customers/{ids}
+  customers regenerate-key
+                     replace one of a customer's keys POST /xcloud/v1/customers/{id}/apiKeys
   sign               sign a request, print its headers or a curl command
 
 ` + commonFlags + `
 Output is JSON on stdout, indented when stdout is a terminal; errors are JSON
 on stderr: {"status":404,"error":"CUSTOMER_NOT_FOUND","message":"...","requestId":"..."}.
-429 and 503 are retried (honouring Retry-After), network errors for reads.
+429 and 503 are retried (honouring Retry-After); network errors and other
+5xx for reads, registrations (each sends an Idempotency-Key) and key
+regenerations.
 
 Exit status:
   0  success
@@ -82,7 +87,7 @@ Exit status:
   3  authentication or authorization failed (401, 403)
   4  not found, conflict or precondition failed (404, 409, 412);
      also 'customers exists' when any id is missing
-  5  the request was invalid (400, 413, 415)
+  5  the request was invalid (400, 413, 415, 422)
   6  the API failed or could not be reached (5xx, 429, network)
 
 Run 'xcloud <command> --help' for a command's usage.
@@ -98,13 +103,15 @@ const commonFlags = `Flags (every command, before or after its arguments):
   -h, --help                print usage
 `
 
-const customersUsage = `usage: xcloud customers <create|get|update|list|exists> [flags] [arguments]
+const customersUsage = `usage: xcloud customers <create|get|update|list|exists|regenerate-key> [flags] [arguments]
 
-  create   register a customer              POST /xcloud/v1/customers
-  get      read one customer                GET  /xcloud/v1/customers/{id}
-  update   merge an update into a customer  PUT  /xcloud/v1/customers/{id}
-  list     list customers, a page or all    GET  /xcloud/v1/customers
-  exists   check that customers exist       HEAD /xcloud/v1/customers/{ids}
+  create           register a customer              POST /xcloud/v1/customers
+  get              read one customer                GET  /xcloud/v1/customers/{id}
+  update           merge an update into a customer  PUT  /xcloud/v1/customers/{id}
+  list             list customers, a page or all    GET  /xcloud/v1/customers
+  exists           check that customers exist       HEAD /xcloud/v1/customers/{ids}
+  regenerate-key   replace one of a customer's two API keys
+                                                    POST /xcloud/v1/customers/{id}/apiKeys
 
 Run 'xcloud customers <command> --help' for a command's usage.
 `
@@ -114,14 +121,28 @@ const dataHelp = `  --data BODY               the JSON body: '<json>' as given, 
 `
 
 var usages = map[string]string{
-	"create": `usage: xcloud customers create --data '<json>'|@FILE|- [flags]
+	"create": `usage: xcloud customers create --data '<json>'|@FILE|- [--idempotency-key KEY] [flags]
 
 Registers a customer (POST /xcloud/v1/customers). The body is sent byte for
 byte; it needs customerId, customerName, contactInfo.email and status.
 Prints customerId, customerName, status, createdAt, apiKeys (shown only this
-once), limits, and the customer's ETag as "etag".
+once), limits, and the customer's ETag as "etag". Every registration sends
+an Idempotency-Key, random unless given, so that its retries are safe.
 
-` + dataHelp + "\n" + commonFlags,
+` + dataHelp + `  --idempotency-key KEY     send KEY (1 to 255 printable ASCII characters):
+                            the same command again, within 24 hours and with
+                            the same body, answers the same registration with
+                            new keys ("replayed": true) instead of exit 4 (409)
+
+` + commonFlags,
+	"regenerate-key": `usage: xcloud customers regenerate-key [flags] primary|secondary CUSTOMER_ID
+
+Replaces one of a customer's two API keys with a fresh one (POST
+/xcloud/v1/customers/{id}/apiKeys); the other goes on working, so keys can be
+rotated one at a time. Prints customerId, apiKeys (the new key, shown only
+this once) and regeneratedAt.
+
+` + commonFlags,
 	"get": `usage: xcloud customers get [flags] CUSTOMER_ID
 
 Reads one customer (GET /xcloud/v1/customers/{id}) and prints it whole, with
@@ -271,6 +292,8 @@ func (c *cli) customers(args []string) error {
 		return c.list(args[1:])
 	case "exists":
 		return c.exists(args[1:])
+	case "regenerate-key":
+		return c.regenerateKey(args[1:])
 	}
 	return usageError("unknown customers command %q; run 'xcloud customers --help'", args[0])
 }
@@ -429,6 +452,7 @@ func (c *cli) create(args []string) error {
 	fs := c.flagSet("xcloud customers create")
 	var data dataFlag
 	fs.Var(&data, "data", "")
+	key := fs.String("idempotency-key", "", "")
 	cl, err := c.command(fs, args, 0, 0, "no arguments")
 	if err != nil {
 		return err
@@ -437,7 +461,29 @@ func (c *cli) create(args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := cl.RegisterJSON(context.Background(), body)
+	var opts []client.RegisterOption
+	if *key != "" {
+		opts = append(opts, client.IdempotencyKey(*key))
+	}
+	res, err := cl.RegisterJSON(context.Background(), body, opts...)
+	if err != nil {
+		return err
+	}
+	c.writeJSON(c.stdout, res)
+	return nil
+}
+
+func (c *cli) regenerateKey(args []string) error {
+	fs := c.flagSet("xcloud customers regenerate-key")
+	cl, err := c.command(fs, args, 2, 2, "a key name (primary or secondary) and one customer id")
+	if err != nil {
+		return err
+	}
+	name := client.KeyName(fs.Arg(0))
+	if name != client.PrimaryKey && name != client.SecondaryKey {
+		return usageError("regenerate-key: the key is primary or secondary, not %q", name)
+	}
+	res, err := cl.RegenerateKey(context.Background(), fs.Arg(1), name)
 	if err != nil {
 		return err
 	}
@@ -647,7 +693,7 @@ func exitForStatus(status int) int {
 		return exitAuth
 	case http.StatusNotFound, http.StatusConflict, http.StatusPreconditionFailed:
 		return exitNotFound
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
 		return exitValidation
 	case http.StatusTooManyRequests:
 		return exitUnavailable

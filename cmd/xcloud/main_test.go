@@ -168,6 +168,14 @@ func TestCommands(t *testing.T) {
 		{name: "create forbidden", argv: []string{"customers", "create", "--credentials-file", readerFile, "--data", minimal(cid(5), "ACTIVE")},
 			env: endpointOnly, code: 3, check: fails("FORBIDDEN")},
 		{name: "create without --data", argv: []string{"customers", "create"}, env: env, code: 2, check: fails("USAGE")},
+		{name: "create with a key", argv: []string{"customers", "create", "--idempotency-key", "cli-6", "--data", minimal(cid(6), "ACTIVE")}, env: env, code: 0,
+			check: ok(map[string]any{"customerId": cid(6), "etag": `"1"`})},
+		{name: "create with the key again", argv: []string{"customers", "create", "--idempotency-key", "cli-6", "--data", minimal(cid(6), "ACTIVE")}, env: env, code: 0,
+			check: ok(map[string]any{"customerId": cid(6), "replayed": true, "etag": `"1"`})},
+		{name: "create with the key and another body", argv: []string{"customers", "create", "--idempotency-key", "cli-6", "--data", minimal(cid(6), "SUSPENDED")}, env: env, code: 5,
+			check: fails("IDEMPOTENCY_KEY_REUSED")},
+		{name: "create with a malformed key", argv: []string{"customers", "create", "--idempotency-key", "two words", "--data", minimal(cid(7), "ACTIVE")}, env: env, code: 5,
+			check: fails("INVALID_IDEMPOTENCY_KEY")},
 		{name: "create --data @missing", argv: []string{"customers", "create", "--data", "@" + filepath.Join(dir, "nope.json")}, env: env, code: 2, check: fails("USAGE")},
 
 		// get, and the credential sources.
@@ -183,7 +191,12 @@ func TestCommands(t *testing.T) {
 			code: 3, check: fails("INVALID_SIGNATURE")},
 		{name: "get, bad credentials file", argv: []string{"customers", "get", "--credentials-file", badCredsFile, cid(1)}, env: endpointOnly, code: 2, check: fails("USAGE")},
 		{name: "get, no credentials", argv: []string{"customers", "get", cid(1)}, env: endpointOnly, code: 2, check: fails("USAGE")},
-		{name: "get, wrong secret", argv: []string{"customers", "get", cid(1), "--secret", "wrong"}, env: env, code: 3, check: fails("INVALID_SIGNATURE")},
+		{name: "get, wrong secret", argv: []string{"customers", "get", cid(1), "--secret", "wrong"}, env: env, code: 3, check: func(t *testing.T, r result) {
+			fails("INVALID_SIGNATURE")(t, r)
+			if sts, _ := object(t, r.stderr)["stringToSign"].(string); !strings.HasPrefix(sts, "XCLOUD-HMAC-SHA256\n") {
+				t.Errorf("no stringToSign: %s", r.stderr)
+			}
+		}},
 		{name: "get, unknown service", argv: []string{"customers", "get", cid(1), "--service-id", "nobody"}, env: env, code: 3, check: fails("INVALID_SIGNATURE")},
 		{name: "get missing", argv: []string{"customers", "get", cid(99)}, env: env, code: 4, check: fails("CUSTOMER_NOT_FOUND")},
 		{name: "get without id", argv: []string{"customers", "get"}, env: env, code: 2, check: fails("USAGE")},
@@ -206,6 +219,19 @@ func TestCommands(t *testing.T) {
 		{name: "get after update", argv: []string{"customers", "get", cid(1)}, env: env, code: 0,
 			check: ok(map[string]any{"customerName": "Renamed", "contactInfo": map[string]any{"email": "a@example.com"}, "etag": `"4"`})},
 
+		// regenerate-key.
+		{name: "regenerate the secondary key", argv: []string{"customers", "regenerate-key", "secondary", cid(6)}, env: env, code: 0, check: func(t *testing.T, r result) {
+			m := object(t, r.stdout)
+			keys, _ := m["apiKeys"].(map[string]any)
+			if k, _ := keys["secondary"].(string); m["customerId"] != cid(6) || len(keys) != 1 || !strings.HasPrefix(k, "xck_") || m["regeneratedAt"] == nil {
+				t.Errorf("stdout %s", r.stdout)
+			}
+		}},
+		{name: "regenerate a missing customer's key", argv: []string{"customers", "regenerate-key", "primary", cid(97)}, env: env, code: 4, check: fails("CUSTOMER_NOT_FOUND")},
+		{name: "regenerate a key that is not one", argv: []string{"customers", "regenerate-key", "tertiary", cid(6)}, env: env, code: 2, check: fails("USAGE")},
+		{name: "regenerate without an id", argv: []string{"customers", "regenerate-key", "primary"}, env: env, code: 2, check: fails("USAGE")},
+		{name: "regenerate, read-only", argv: []string{"customers", "regenerate-key", "--credentials-file", readerFile, "primary", cid(6)}, env: endpointOnly, code: 3, check: fails("FORBIDDEN")},
+
 		// list.
 		{name: "list one page", argv: []string{"customers", "list", "--limit", "2"}, env: env, code: 0, check: func(t *testing.T, r result) {
 			m := object(t, r.stdout)
@@ -224,7 +250,7 @@ func TestCommands(t *testing.T) {
 				ids = append(ids, c.CustomerID)
 			}
 			slices.Sort(ids)
-			if !slices.Equal(ids, []string{cid(1), cid(3)}) || page.NextToken != nil {
+			if !slices.Equal(ids, []string{cid(1), cid(3), cid(6)}) || page.NextToken != nil {
 				t.Errorf("listed %v: %s", ids, r.stdout)
 			}
 		}},
@@ -262,6 +288,7 @@ func TestCommands(t *testing.T) {
 		{name: "update help", argv: []string{"customers", "update", cid(1), "--help"}, code: 0, check: usage("xcloud customers update")},
 		{name: "list help", argv: []string{"customers", "list", "--help"}, code: 0, check: usage("xcloud customers list")},
 		{name: "exists help", argv: []string{"customers", "exists", "--help"}, code: 0, check: usage("xcloud customers exists")},
+		{name: "regenerate-key help", argv: []string{"customers", "regenerate-key", "--help"}, code: 0, check: usage("xcloud customers regenerate-key")},
 		{name: "sign help", argv: []string{"sign", "--help"}, code: 0, check: usage("xcloud sign")},
 		{name: "help customers list", argv: []string{"help", "customers", "list"}, code: 0, check: usage("xcloud customers list")},
 	}
@@ -361,7 +388,8 @@ func TestServerAndNetworkFailures(t *testing.T) {
 		errCode  string
 		attempts int32
 	}{
-		{"500", []string{"customers", "get", cid(500), "--endpoint", srv.URL}, 6, "INTERNAL_ERROR", 1},
+		{"500 on a read, retried", []string{"customers", "get", cid(500), "--endpoint", srv.URL}, 6, "INTERNAL_ERROR", 2},
+		{"500 on an update, not retried", []string{"customers", "update", cid(500), "--data", "{}", "--endpoint", srv.URL}, 6, "INTERNAL_ERROR", 1},
 		{"503 retried", []string{"customers", "get", cid(503), "--endpoint", srv.URL}, 6, "INTERNAL_ERROR", 2},
 		{"429 retried", []string{"customers", "get", cid(429), "--endpoint", srv.URL}, 6, "INTERNAL_ERROR", 2},
 		{"unreachable GET", []string{"customers", "get", cid(1), "--endpoint", closed}, 6, "NETWORK_ERROR", 0},

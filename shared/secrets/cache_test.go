@@ -109,37 +109,51 @@ func TestCacheGet(t *testing.T) {
 			},
 		},
 		{
-			name:    "a failed refresh keeps the last good value and waits 30 s",
+			name:    "a failed refresh keeps the last good value and waits 5 s",
 			results: []result{{value: "v1"}, {err: errFetch}, {err: errFetch}, {value: "v2"}},
 			steps: []step{
 				{at: 0, want: "parsed:v1", wantCalls: 1},
 				{at: DefaultTTL, want: "parsed:v1", wantCalls: 2},
 				{at: DefaultTTL + time.Second, want: "parsed:v1", wantCalls: 2},
-				{at: DefaultTTL + 30*time.Second - time.Nanosecond, want: "parsed:v1", wantCalls: 2},
-				{at: DefaultTTL + 30*time.Second, want: "parsed:v1", wantCalls: 3},
-				{at: DefaultTTL + 59*time.Second, want: "parsed:v1", wantCalls: 3},
-				{at: DefaultTTL + 60*time.Second, want: "parsed:v2", wantCalls: 4},
+				{at: DefaultTTL + RetryAfterFailure - time.Nanosecond, want: "parsed:v1", wantCalls: 2},
+				{at: DefaultTTL + RetryAfterFailure, want: "parsed:v1", wantCalls: 3},
+				{at: DefaultTTL + 2*RetryAfterFailure - time.Nanosecond, want: "parsed:v1", wantCalls: 3},
+				{at: DefaultTTL + 2*RetryAfterFailure, want: "parsed:v2", wantCalls: 4},
 				// The recovered value lives a whole TTL from its fetch.
-				{at: DefaultTTL + 60*time.Second + DefaultTTL - time.Nanosecond, want: "parsed:v2", wantCalls: 4},
+				{at: DefaultTTL + 2*RetryAfterFailure + DefaultTTL - time.Nanosecond, want: "parsed:v2", wantCalls: 4},
 			},
 		},
 		{
-			name:    "a refreshed value that does not parse keeps the last good value and waits 30 s",
+			name:    "a refreshed value that does not parse keeps the last good value and waits 5 s",
 			results: []result{{value: "v1"}, {value: "bad v2"}, {value: "v3"}},
 			steps: []step{
 				{at: 0, want: "parsed:v1", wantCalls: 1},
 				{at: DefaultTTL, want: "parsed:v1", wantCalls: 2},
-				{at: DefaultTTL + 29*time.Second, want: "parsed:v1", wantCalls: 2},
-				{at: DefaultTTL + 30*time.Second, want: "parsed:v3", wantCalls: 3},
+				{at: DefaultTTL + RetryAfterFailure - time.Nanosecond, want: "parsed:v1", wantCalls: 2},
+				{at: DefaultTTL + RetryAfterFailure, want: "parsed:v3", wantCalls: 3},
 			},
 		},
 		{
-			name:    "with no value a failure is an error and the next Get tries again",
+			name:    "with no value a failure is the answer until the next fetch, 5 s later",
 			results: []result{{err: errFetch}, {value: "v1"}},
 			steps: []step{
 				{at: 0, wantErr: true, wantCalls: 1},
-				{at: time.Second, want: "parsed:v1", wantCalls: 2},
-				{at: 2 * time.Second, want: "parsed:v1", wantCalls: 2},
+				{at: time.Second, wantErr: true, wantCalls: 1},
+				{at: RetryAfterFailure - time.Nanosecond, wantErr: true, wantCalls: 1},
+				{at: RetryAfterFailure, want: "parsed:v1", wantCalls: 2},
+				{at: RetryAfterFailure + time.Second, want: "parsed:v1", wantCalls: 2},
+			},
+		},
+		{
+			name:    "the last good value serves at most an hour past its time, then the failure answers",
+			results: []result{{value: "v1"}, {err: errFetch}},
+			steps: []step{
+				{at: 0, want: "parsed:v1", wantCalls: 1},
+				{at: DefaultTTL, want: "parsed:v1", wantCalls: 2},
+				{at: DefaultTTL + MaxStale - time.Second, want: "parsed:v1", wantCalls: 3},
+				{at: DefaultTTL + MaxStale, wantErr: true, wantCalls: 3},
+				{at: DefaultTTL + MaxStale + time.Second, wantErr: true, wantCalls: 3},
+				{at: DefaultTTL + MaxStale + 2*RetryAfterFailure, wantErr: true, wantCalls: 4},
 			},
 		},
 	}
@@ -164,6 +178,18 @@ func TestCacheGet(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Past MaxStale the answer is unavailable (503), never the old value.
+func TestCacheTooStaleIsUnavailable(t *testing.T) {
+	src := &fakeSource{results: []result{{value: "v1"}, {err: errFetch}}}
+	clk := newClock()
+	c := newTestCache(src, clk, discard())
+	c.Get(context.Background())
+	clk.set(DefaultTTL + MaxStale + time.Minute)
+	if got, err := c.Get(context.Background()); got != "" || !errors.Is(err, apierror.ErrUnavailable) || !errors.Is(err, errFetch) {
+		t.Errorf("Get = %q, %v; want nothing and an unavailable error", got, err)
 	}
 }
 
