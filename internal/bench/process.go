@@ -86,7 +86,7 @@ func FunctionEnv(root, dynamoURL string) ([]string, error) {
 		settings.EnvTable:            Table,
 		settings.EnvDynamoDBEndpoint: dynamoURL,
 		settings.EnvCredentials:      local[settings.EnvCredentials],
-		settings.EnvPageTokenKey:     "bench-key",
+		settings.EnvPageTokenKey:     "bench-page-token-key-of-32-bytes",
 		"AWS_REGION":                 "us-east-1",
 		"AWS_ACCESS_KEY_ID":          "local",
 		"AWS_SECRET_ACCESS_KEY":      "local",

@@ -62,7 +62,13 @@ type env struct {
 // configuration first.
 func newEnv(t *testing.T, edits ...func(*settings.Settings)) *env {
 	t.Helper()
-	api := apitest.Serve(t, "../..", credentials, recorded, edits...)
+	return newEnvOptions(t, recorded, edits...)
+}
+
+// newEnvOptions is newEnv with the functions' options made by options.
+func newEnvOptions(t *testing.T, options localapi.Options, edits ...func(*settings.Settings)) *env {
+	t.Helper()
+	api := apitest.Serve(t, "../..", credentials, options, edits...)
 	e := &env{t: t, url: api.URL, db: api.DB, log: api.Logs}
 	roots.Store(e, t)
 	t.Cleanup(func() { roots.Delete(e) })

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/xcloud/customers/internal/faultproxy"
+	"github.com/xcloud/customers/shared/deps"
+	"github.com/xcloud/customers/shared/function"
+	"github.com/xcloud/customers/shared/secrets"
 	"github.com/xcloud/customers/shared/settings"
 )
 
@@ -119,9 +122,15 @@ func TestDynamoDBFaultsGive503AndWriteNothing(t *testing.T) {
 // fakeSecretsManager answers GetSecretValue with a secret, or fails while
 // down is set.
 func fakeSecretsManager(t *testing.T, value string, down *atomic.Bool) *httptest.Server {
+	return fakeSecretsManagerOf(t, func(string) string { return value }, down)
+}
+
+// fakeSecretsManagerOf answers each secret id with value(id).
+func fakeSecretsManagerOf(t *testing.T, value func(id string) string, down *atomic.Bool) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		var in struct{ SecretId string }
+		json.NewDecoder(r.Body).Decode(&in)
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" {
 			w.WriteHeader(http.StatusBadRequest)
@@ -134,47 +143,76 @@ func fakeSecretsManager(t *testing.T, value string, down *atomic.Bool) *httptest
 			return
 		}
 		b, _ := json.Marshal(map[string]any{"ARN": "arn:aws:secretsmanager:us-east-1:000000000000:secret:xcloud-credentials-AbCdEf",
-			"Name": "xcloud-credentials", "SecretString": value, "VersionId": "v1"})
+			"Name": in.SecretId, "SecretString": value(in.SecretId), "VersionId": "v1"})
 		w.Write(b)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
 }
 
-// Secrets Manager unreachable at cold start: 503, not a crash; once it is
-// back, the function serves.
+// Secrets Manager unreachable at cold start: 503, not a crash; a few
+// seconds after it is back, the function serves; while it fails again, the
+// last good credentials serve for an hour past their refresh time, then 503.
 func TestCredentialsSecretUnreachableAtColdStart(t *testing.T) {
 	var down atomic.Bool
 	down.Store(true)
 	sm := fakeSecretsManager(t, credentials, &down)
 	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.URL)
-	e := newEnv(t, func(cfg *settings.Settings) {
+	clock := newStepClock()
+	withClock := func(f function.Function, s settings.Settings) deps.Options {
+		o := recorded(f, s)
+		o.Now = clock.now
+		return o
+	}
+	e := newEnvOptions(t, withClock, func(cfg *settings.Settings) {
 		cfg.Credentials = ""
 		cfg.CredentialsSecretID = "xcloud-credentials"
 	})
+	register := func(n int) response {
+		return e.do(request{method: http.MethodPost, path: base, body: minimal(cid(n), "ACTIVE")})
+	}
 
 	e.unchanged(func() {
-		got := e.do(request{method: http.MethodPost, path: base, body: minimal(cid(1), "ACTIVE")})
+		got := register(1)
 		expectError(t, got, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE")
 		if got.header.Get("Retry-After") == "" {
 			t.Error("no Retry-After")
 		}
 	})
 	down.Store(false)
-	if got := e.do(request{method: http.MethodPost, path: base, body: minimal(cid(1), "ACTIVE")}); got.status != http.StatusCreated {
+	// A failed fetch is not repeated within RetryAfterFailure: the failure
+	// answers until then.
+	e.unchanged(func() { expectError(t, register(1), http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE") })
+	clock.advance(secrets.RetryAfterFailure)
+	if got := register(1); got.status != http.StatusCreated {
 		t.Errorf("with Secrets Manager back: %d %s", got.status, got.body)
 	}
-	// A failed refresh later keeps the last good credentials (the cache's
-	// own tests step through the timer); here the function's next call,
-	// within the cache time, needs none. (Each function keeps its own.)
 	down.Store(true)
-	if got := e.do(request{method: http.MethodPost, path: base, body: minimal(cid(2), "ACTIVE")}); got.status != http.StatusCreated {
+	if got := register(2); got.status != http.StatusCreated {
 		t.Errorf("with Secrets Manager down again, within the cache time: %d %s", got.status, got.body)
+	}
+	clock.advance(secrets.DefaultTTL + secrets.MaxStale - time.Second)
+	if got := register(3); got.status != http.StatusCreated {
+		t.Errorf("with Secrets Manager down, credentials stale for less than an hour: %d %s", got.status, got.body)
+	}
+	clock.advance(secrets.RetryAfterFailure + time.Second)
+	e.unchanged(func() { expectError(t, register(4), http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE") })
+	if !strings.Contains(e.log.String(), "too old to use") {
+		t.Error("the log does not say the credentials are too old to use")
 	}
 	if strings.Contains(e.log.String(), secret) {
 		t.Error("a secret reached the log")
 	}
 }
+
+// stepClock is a clock that tests move forward.
+type stepClock struct{ offset atomic.Int64 }
+
+func newStepClock() *stepClock { return &stepClock{} }
+
+func (c *stepClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+func (c *stepClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // Every function reads its secrets from Secrets Manager when the template's
 // variables name them: the credentials, and for listing the page token key.
@@ -204,5 +242,31 @@ func TestSecretsFromSecretsManager(t *testing.T) {
 		if got := e.do(r); got.status != http.StatusOK {
 			t.Errorf("%s %s: %d %s", r.method, r.path, got.status, got.body)
 		}
+	}
+}
+
+// A page token key in Secrets Manager shorter than 32 bytes is never used:
+// a listing that needs a token answers 500 and the log says why.
+func TestShortPageTokenKeyFromSecretsManager(t *testing.T) {
+	var down atomic.Bool
+	sm := fakeSecretsManagerOf(t, func(id string) string {
+		if id == "xcloud-page-token-key" {
+			return "short-key"
+		}
+		return credentials
+	}, &down)
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.URL)
+	e := newEnv(t, func(s *settings.Settings) {
+		s.PageTokenKey, s.PageTokenSecretID = "", "xcloud-page-token-key"
+	})
+	e.register(cid(1), "ACTIVE")
+	e.register(cid(2), "ACTIVE")
+	got := e.do(request{method: http.MethodGet, path: base, query: "limit=1"})
+	expectError(t, got, http.StatusInternalServerError, "INTERNAL_ERROR")
+	if !strings.Contains(e.log.String(), "page token key is 9 bytes; it must be at least 32") {
+		t.Errorf("the log does not say why: %s", e.log.String())
+	}
+	if strings.Contains(e.log.String(), "short-key") {
+		t.Error("the key reached the log")
 	}
 }

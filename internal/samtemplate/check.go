@@ -51,6 +51,11 @@ func Check(fns map[string]*Function, code []Code, root string) []error {
 				fail("%s: the code reads %s, which the template does not set", c.ID, name)
 			}
 		}
+		// Each function's own reserved concurrency, so that one busy route
+		// cannot take every execution the account allows.
+		if want := strings.TrimSuffix(c.ID, "Function") + "ReservedConcurrency"; fn.ReservedConcurrencyParameter != want {
+			fail("%s: ReservedConcurrentExecutions is %q; want the parameter %s under a condition that -1 means none", c.ID, fn.ReservedConcurrencyParameter, want)
+		}
 		for _, p := range fn.ManagedPolicies {
 			fail("%s: managed policy %q: grant only what the function calls, in statements", c.ID, p)
 		}

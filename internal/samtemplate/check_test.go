@@ -53,6 +53,9 @@ func TestCheckCatchesDrift(t *testing.T) {
 		{name: "wildcard resource", old: "Resource: !GetAtt CustomersTable.Arn", new: "Resource: \"*\"", wantError: `grants "*"`},
 		{name: "missing variable", old: "LIMIT_MAX_USERS:", new: "LIMIT_MAX_USERZ:", wantError: "reads LIMIT_MAX_USERS"},
 		{name: "missing global variable", old: "TABLE_NAME:", new: "TABLE:", wantError: "reads TABLE_NAME"},
+		{name: "reserved concurrency missing", old: "      ReservedConcurrentExecutions: !If [ReserveList, !Ref ListReservedConcurrency, !Ref AWS::NoValue]\n", new: "", wantError: "ListFunction: ReservedConcurrentExecutions"},
+		{name: "reserved concurrency shared", old: "!If [ReserveGet, !Ref GetReservedConcurrency,", new: "!If [ReserveList, !Ref ListReservedConcurrency,", wantError: "GetFunction: ReservedConcurrentExecutions"},
+		{name: "reserved concurrency condition", old: "ReserveExists: !Not [!Equals [!Ref ExistsReservedConcurrency, -1]]", new: "ReserveExists: !Not [!Equals [!Ref ExistsReservedConcurrency, 0]]", wantError: "ExistsFunction: ReservedConcurrentExecutions"},
 		{name: "code folder missing", editCode: func(cs []samtemplate.Code) { cs[0].Main = "./functions/nowhere/bootstrap" }, wantError: "code folder"},
 		{name: "code does not build", editCode: func(cs []samtemplate.Code) { cs[1].Main = "./internal/samtemplate/testdata/broken" }, wantError: "does not build"},
 		{name: "function missing from the code", editCode: func(cs []samtemplate.Code) { cs[2].ID = "OtherFunction" }, wantError: "in the template but not in the code"},
@@ -127,5 +130,18 @@ func TestStatusIndexIsTheTables(t *testing.T) {
 	}
 	if !used {
 		t.Errorf("no function reads %s", settings.EnvStatusIndex)
+	}
+}
+
+// The hand-written template stays small enough to read at one sitting;
+// what can be derived (alarms, dashboard) is generated elsewhere.
+func TestTemplateIsLean(t *testing.T) {
+	const limit = 15_000
+	info, err := os.Stat(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size() > limit {
+		t.Errorf("template.yaml is %d bytes; keep it at most %d", info.Size(), limit)
 	}
 }

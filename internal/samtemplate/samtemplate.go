@@ -43,6 +43,10 @@ type Function struct {
 	// policies given by name or ARN.
 	Statements      []Statement
 	ManagedPolicies []string
+	// ReservedConcurrencyParameter names the parameter that sets the
+	// function's reserved concurrency, when its ReservedConcurrentExecutions
+	// is that parameter under a condition that -1 means none.
+	ReservedConcurrencyParameter string
 }
 
 // Read parses the functions of a SAM template. Intrinsic functions stay
@@ -107,9 +111,28 @@ func Read(path string) (map[string]*Function, error) {
 		if err := fn.readPolicies(props["Policies"]); err != nil {
 			return nil, fmt.Errorf("template %s: %s: %w", path, id, err)
 		}
+		fn.ReservedConcurrencyParameter = reservedParameter(props["ReservedConcurrentExecutions"], dig(tpl, "Parameters"), dig(tpl, "Conditions"))
 		out[id] = fn
 	}
 	return out, nil
+}
+
+// reservedParameter returns P when v is !If [C, !Ref P, !Ref AWS::NoValue],
+// P a parameter and C the condition !Not [!Equals [!Ref P, -1]].
+func reservedParameter(v any, params, conditions map[string]any) string {
+	s, _ := v.(string)
+	var args []string
+	if !strings.HasPrefix(s, "!If ") || json.Unmarshal([]byte(strings.TrimPrefix(s, "!If ")), &args) != nil || len(args) != 3 {
+		return ""
+	}
+	p, ok := strings.CutPrefix(args[1], "!Ref ")
+	if _, isParam := params[p]; !ok || !isParam || args[2] != "!Ref AWS::NoValue" {
+		return ""
+	}
+	if conditions[args[0]] != `!Not ["!Equals [\"!Ref `+p+`\",\"-1\"]"]` {
+		return ""
+	}
+	return p
 }
 
 // plain turns YAML into maps, lists and scalars; a tagged node (!Ref X) or

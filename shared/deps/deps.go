@@ -28,12 +28,18 @@ type Options struct {
 	// local DynamoDB answers otherwise than DynamoDB, the local wiring adapts
 	// it here, out of the store.
 	WrapDynamoDB func(store.DynamoDB) store.DynamoDB
+	// Now is the clock of the endpoints and the secret caches; nil is
+	// time.Now. Tests move it to step through cache times.
+	Now func() time.Time
 }
 
 // Build builds the dependencies of settings s; o's DynamoDB endpoint and
 // attempt timeout come from s.
 func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options) (function.Deps, error) {
 	o.DynamoDBEndpoint, o.AttemptTimeout = s.DynamoDBEndpoint, s.AttemptTimeout
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	cfg, err := awsclient.Config(ctx, o.Options)
 	if err != nil {
 		return function.Deps{}, err
@@ -51,7 +57,7 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 	switch {
 	case s.CredentialsSecretID != "":
 		cache := secrets.NewCache("credentials", secrets.FromSecretsManager(sm, s.CredentialsSecretID),
-			hmacauth.ParseCredentials, secrets.DefaultTTL, log)
+			hmacauth.ParseCredentials, secrets.DefaultTTL, o.Now, log)
 		go cache.Get(ctx) // warm it while the first request is on its way
 		creds = cache
 	case s.Credentials != "":
@@ -67,10 +73,16 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 	var key pagetoken.KeySource
 	switch {
 	case s.PageTokenSecretID != "":
+		// A short key in the secret fails its fetch, which answers 503 and
+		// logs why; the last good key (if any) serves meanwhile.
 		key = secrets.NewCache("page token key", secrets.FromSecretsManager(sm, s.PageTokenSecretID),
-			func(b []byte) ([]byte, error) { return b, nil }, secrets.DefaultTTL, log)
+			pagetoken.CheckKey, secrets.DefaultTTL, o.Now, log)
 	case s.PageTokenKey != "":
-		key = pagetoken.StaticKey(s.PageTokenKey)
+		k, err := pagetoken.CheckKey([]byte(s.PageTokenKey))
+		if err != nil {
+			return function.Deps{}, fmt.Errorf("%s: %w", settings.EnvPageTokenKey, err)
+		}
+		key = pagetoken.StaticKey(k)
 	default:
 		// Tokens then last as long as this process, which suits a local run.
 		random := make([]byte, 32)
@@ -82,7 +94,7 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 		Store:      store.New(db, s.Table, s.StatusIndex),
 		PageTokens: pagetoken.New(key),
 		Limits:     s.Limits,
-		Now:        time.Now,
+		Now:        o.Now,
 		Verifier:   hmacauth.NewVerifier(creds, nil),
 		Log:        log,
 	}, nil

@@ -68,6 +68,18 @@ func tag(key, payload []byte) []byte {
 	return m.Sum(nil)[:macSize]
 }
 
+// MinKeySize is the shortest key accepted: HMAC-SHA256's own strength needs
+// 32 bytes, and a short key could be guessed from tokens offline.
+const MinKeySize = 32
+
+// CheckKey returns key, or an error when it is shorter than MinKeySize.
+func CheckKey(key []byte) ([]byte, error) {
+	if len(key) < MinKeySize {
+		return nil, fmt.Errorf("page token key is %d bytes; it must be at least %d", len(key), MinKeySize)
+	}
+	return key, nil
+}
+
 // StaticKey is a fixed key.
 type StaticKey []byte
 

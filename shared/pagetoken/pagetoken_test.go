@@ -180,3 +180,24 @@ func TestKeySourceErrorPropagates(t *testing.T) {
 		t.Fatalf("Open = %q, %v; want the key error, not ErrInvalid", payload, err)
 	}
 }
+
+func TestCheckKey(t *testing.T) {
+	for _, c := range []struct {
+		key string
+		ok  bool
+	}{
+		{"", false},
+		{"local-page-token-key", false},
+		{strings.Repeat("k", pagetoken.MinKeySize-1), false},
+		{strings.Repeat("k", pagetoken.MinKeySize), true},
+		{strings.Repeat("k", 64), true},
+	} {
+		got, err := pagetoken.CheckKey([]byte(c.key))
+		if c.ok && (err != nil || string(got) != c.key) {
+			t.Errorf("CheckKey(%d bytes) = %q, %v; want the key", len(c.key), got, err)
+		}
+		if !c.ok && (err == nil || got != nil || strings.Contains(err.Error(), c.key) && c.key != "") {
+			t.Errorf("CheckKey(%d bytes) = %q, %v; want an error that does not show the key", len(c.key), got, err)
+		}
+	}
+}

@@ -47,9 +47,9 @@ type Cache[T any] struct {
 }
 
 // NewCache returns a cache of the secret called name (for logs), read with
-// fetch and parsed with parse, kept for ttl.
-func NewCache[T any](name string, fetch Fetch, parse func([]byte) (T, error), ttl time.Duration, log *slog.Logger) *Cache[T] {
-	return &Cache[T]{name: name, fetch: fetch, parse: parse, ttl: ttl, now: time.Now, log: log}
+// fetch and parsed with parse, kept for ttl by the clock now.
+func NewCache[T any](name string, fetch Fetch, parse func([]byte) (T, error), ttl time.Duration, now func() time.Time, log *slog.Logger) *Cache[T] {
+	return &Cache[T]{name: name, fetch: fetch, parse: parse, ttl: ttl, now: now, log: log}
 }
 
 // Get returns the secret's value, fetching it when it is missing or old.

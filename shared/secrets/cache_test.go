@@ -67,7 +67,7 @@ func discard() *slog.Logger                  { return slog.New(slog.DiscardHandl
 func bufLogger(b *bytes.Buffer) *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
 
 func newTestCache(src *fakeSource, clk *clock, log *slog.Logger) *Cache[string] {
-	c := NewCache("credentials", src.fetch, parseDoc, DefaultTTL, log)
+	c := NewCache("credentials", src.fetch, parseDoc, DefaultTTL, time.Now, log)
 	c.now = clk.now
 	return c
 }
@@ -276,7 +276,7 @@ func TestCacheConcurrentGetsFetchOnce(t *testing.T) {
 		<-release // hold the first fetch until every goroutine is waiting
 		return []byte("v1"), nil
 	}
-	c := NewCache("credentials", fetch, parseDoc, DefaultTTL, discard())
+	c := NewCache("credentials", fetch, parseDoc, DefaultTTL, time.Now, discard())
 	clk := newClock()
 	c.now = clk.now
 

@@ -138,7 +138,7 @@ func TestSecretsManagerUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there now
-	c := NewCache("credentials", FromSecretsManager(client(url), secretID), parseDoc, DefaultTTL, discard())
+	c := NewCache("credentials", FromSecretsManager(client(url), secretID), parseDoc, DefaultTTL, time.Now, discard())
 	if _, err := c.Get(context.Background()); !errors.Is(err, apierror.ErrUnavailable) {
 		t.Fatalf("error %v, want one wrapping ErrUnavailable", err)
 	}
