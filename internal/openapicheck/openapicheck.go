@@ -30,12 +30,19 @@ type Spec struct {
 	opts   *openapi3filter.Options
 }
 
-// Load reads the description at path, validates it and builds its router.
+// Load reads the description at path, turns its patterns into Go's (see
+// GoPattern), validates it and builds its router.
 func Load(path string) (*Spec, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if err := doc.WalkSchemas(func(_ string, s *openapi3.SchemaRef) error {
+		s.Value.Pattern = GoPattern(s.Value.Pattern)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("patterns of %s: %w", path, err)
 	}
 	if err := doc.Validate(loader.Context); err != nil {
 		return nil, fmt.Errorf("validate %s: %w", path, err)
@@ -55,6 +62,55 @@ func Load(path string) (*Spec, error) {
 		MultiError:              true,
 		SchemaValidationOptions: SchemaOptions(),
 	}}, nil
+}
+
+// GoPattern rewrites the ECMA-262 escapes \uXXXX and \u{X...} of a JSON
+// Schema pattern as Go's \x{X...}, leaving the rest as it is. The
+// description writes characters beyond ASCII as such escapes (tools such as
+// Prism copy patterns into HTTP headers, which cannot carry them); Go's regexp,
+// which the JSON Schema 2020-12 validator compiles patterns with, has no \u.
+func GoPattern(p string) string {
+	if !strings.Contains(p, `\u`) {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] != '\\' || i+1 >= len(p) {
+			b.WriteByte(p[i])
+			continue
+		}
+		if p[i+1] == 'u' {
+			if hex, n := unicodeEscape(p[i+2:]); n > 0 {
+				b.WriteString(`\x{` + hex + `}`)
+				i += 1 + n
+				continue
+			}
+		}
+		b.WriteString(p[i : i+2]) // any other escape, \\ included, as it is
+		i++
+	}
+	return b.String()
+}
+
+// unicodeEscape reads what follows \u: four hex digits, or hex digits in
+// braces; it returns the digits and how many bytes they took (0: none).
+func unicodeEscape(s string) (string, int) {
+	isHex := func(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+	if len(s) >= 4 && isHex(s[0]) && isHex(s[1]) && isHex(s[2]) && isHex(s[3]) {
+		return s[:4], 4
+	}
+	if strings.HasPrefix(s, "{") {
+		end := strings.IndexByte(s, '}')
+		if end > 1 && end <= 7 {
+			for i := 1; i < end; i++ {
+				if !isHex(s[i]) {
+					return "", 0
+				}
+			}
+			return s[1:end], end + 1
+		}
+	}
+	return "", 0
 }
 
 // SchemaOptions are the options to validate a value against one of the

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/xcloud/customers/internal/openapicheck"
 )
 
@@ -21,7 +23,7 @@ func load(t *testing.T) *openapicheck.Spec {
 	return s
 }
 
-// The description loads, is a valid OpenAPI 3.1 document and has the five
+// The description loads, is a valid OpenAPI 3.1 document and has the six
 // routes of the contract, each secured by the three signature headers.
 func TestSpecLoadsAndValidates(t *testing.T) {
 	s := load(t)
@@ -36,6 +38,7 @@ func TestSpecLoadsAndValidates(t *testing.T) {
 		"GET /xcloud/v1/customers/{customerId}",
 		"HEAD /xcloud/v1/customers/{customerId}",
 		"POST /xcloud/v1/customers",
+		"POST /xcloud/v1/customers/{customerId}/apiKeys",
 		"PUT /xcloud/v1/customers/{customerId}",
 	}
 	var got []string
@@ -84,7 +87,7 @@ func TestErrorCodesAndRequestIDs(t *testing.T) {
 	for _, c := range []string{"MISSING_AUTHENTICATION", "INVALID_AUTHENTICATION", "REQUEST_EXPIRED", "INVALID_SIGNATURE",
 		"FORBIDDEN", "MISSING_CONTENT_MD5", "INVALID_CONTENT_MD5", "CONTENT_MD5_MISMATCH", "INVALID_JSON", "VALIDATION_ERROR",
 		"PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "CUSTOMER_EXISTS", "CUSTOMER_NOT_FOUND", "PRECONDITION_FAILED",
-		"SERVICE_UNAVAILABLE", "INTERNAL_ERROR"} {
+		"INVALID_IDEMPOTENCY_KEY", "IDEMPOTENCY_KEY_REUSED", "SERVICE_UNAVAILABLE", "INTERNAL_ERROR"} {
 		if !codes[c] {
 			t.Errorf("error code %s is in no schema", c)
 		}
@@ -171,6 +174,30 @@ func TestCheck(t *testing.T) {
 			`{"error":"VALIDATION_ERROR","message":"m","requestId":"req-1","fields":[{"field":"customerId","message":"bad"}]}`), ""},
 		{"POST 400 with another code", exchange("POST", base, post, `{}`, 400, json, `{"error":"FORBIDDEN","message":"m","requestId":"req-1"}`), "response body doesn't match"},
 		{"POST 418", exchange("POST", base, post, minimal, 418, json, `{}`), "status is not supported"},
+		{"POST 201 replayed", exchange("POST", base, headersWith(post, "Idempotency-Key", "order-42"), minimal, 201,
+			headersWith(createdHeaders, "Idempotent-Replayed", "true"), created), ""},
+		{"POST 201 replayed: false", exchange("POST", base, post, minimal, 201, headersWith(createdHeaders, "Idempotent-Replayed", "false"), created), "Idempotent-Replayed"},
+		{"POST 201 with a bad Idempotency-Key", exchange("POST", base, headersWith(post, "Idempotency-Key", "two words"), minimal, 201, createdHeaders, created), "Idempotency-Key"},
+		{"POST 400 INVALID_IDEMPOTENCY_KEY", exchange("POST", base, headersWith(post, "Idempotency-Key", "two words"), minimal, 400, json,
+			`{"error":"INVALID_IDEMPOTENCY_KEY","message":"m","requestId":"req-1"}`), ""},
+		{"POST 422", exchange("POST", base, headersWith(post, "Idempotency-Key", "order-42"), minimal, 422, json,
+			`{"error":"IDEMPOTENCY_KEY_REUSED","message":"m","requestId":"req-1"}`), ""},
+		{"PUT 400 INVALID_IDEMPOTENCY_KEY", exchange("PUT", base+"/"+id, post, `{}`, 400, json,
+			`{"error":"INVALID_IDEMPOTENCY_KEY","message":"m","requestId":"req-1"}`), "response body doesn't match"},
+		{"regenerate 200", exchange("POST", base+"/"+id+"/apiKeys", post, `{"key":"secondary"}`, 200, json,
+			`{"customerId":"`+id+`","apiKeys":{"secondary":"xck_0123456789012345678901234567890123456789abc"},"regeneratedAt":"2024-01-02T16:30:00Z"}`), ""},
+		{"regenerate 200 with both keys", exchange("POST", base+"/"+id+"/apiKeys", post, `{"key":"secondary"}`, 200, json,
+			`{"customerId":"`+id+`","apiKeys":{"primary":"xck_0123456789012345678901234567890123456789abc","secondary":"xck_0123456789012345678901234567890123456789abc"},"regeneratedAt":"2024-01-02T16:30:00Z"}`), "apiKeys"},
+		{"regenerate 200 of another key name", exchange("POST", base+"/"+id+"/apiKeys", post, `{"key":"tertiary"}`, 200, json,
+			`{"customerId":"`+id+`","apiKeys":{"secondary":"xck_0123456789012345678901234567890123456789abc"},"regeneratedAt":"2024-01-02T16:30:00Z"}`), "the request, which the API answered as well-formed"},
+		{"regenerate 404", exchange("POST", base+"/not-an-id/apiKeys", post, `{"key":"primary"}`, 404, json,
+			`{"error":"CUSTOMER_NOT_FOUND","message":"Customer with ID 'not-an-id' not found","requestId":"req-1","customerId":"not-an-id"}`), ""},
+		{"401 INVALID_SIGNATURE", exchange("GET", base+"/"+id, signed, "", 401, json,
+			`{"error":"INVALID_SIGNATURE","message":"m","requestId":"req-1","stringToSign":"XCLOUD-HMAC-SHA256\n1"}`), ""},
+		{"401 INVALID_SIGNATURE without stringToSign", exchange("GET", base+"/"+id, signed, "", 401, json,
+			`{"error":"INVALID_SIGNATURE","message":"m","requestId":"req-1"}`), "stringToSign"},
+		{"401 REQUEST_EXPIRED with stringToSign", exchange("GET", base+"/"+id, signed, "", 401, json,
+			`{"error":"REQUEST_EXPIRED","message":"m","requestId":"req-1","stringToSign":"x"}`), "response body doesn't match"},
 		{"GET 404 of a malformed id", exchange("GET", base+"/FST-x%2F..", signed, "", 404, json,
 			`{"error":"CUSTOMER_NOT_FOUND","message":"Customer with ID 'FST-x/..' not found","requestId":"req-1","customerId":"FST-x/.."}`), ""},
 		{"GET 404 without customerId", exchange("GET", base+"/"+id, signed, "", 404, json,
@@ -211,6 +238,55 @@ func TestEmailFormatIsAsserted(t *testing.T) {
 	for v, ok := range map[string]bool{"a@b.co": true, "Jo <jo@example.com>": false, "no-at-sign": false} {
 		if err := email.VisitJSON(v, openapicheck.SchemaOptions()...); (err == nil) != ok {
 			t.Errorf("%q: accepted %v, want %v (%v)", v, err == nil, ok, err)
+		}
+	}
+}
+
+// Every pattern of the description is printable ASCII (characters beyond
+// it are written as \u escapes: tools copy patterns into HTTP headers), and
+// Load turns those escapes into Go's.
+func TestPatternsAreASCII(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	doc.WalkSchemas(func(ptr string, s *openapi3.SchemaRef) error {
+		if p := s.Value.Pattern; p != "" {
+			n++
+			for _, r := range p {
+				if r < ' ' || r > '~' {
+					t.Errorf("%s: pattern %q holds %U", ptr, p, r)
+					break
+				}
+			}
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Error("no patterns found")
+	}
+	name := load(t).Doc.Components.Schemas["CustomerName"].Value
+	for v, ok := range map[string]bool{"a": true, " \u3000a\u2028": true, " \t\u00a0\u0085\u1680\u2000\u200a\u202f\u205f\u3000\u2029": false, "\u200b": true, "\ufeff": true} {
+		if err := name.VisitJSON(v, openapicheck.SchemaOptions()...); (err == nil) != ok {
+			t.Errorf("customerName %q: accepted %v, want %v (%v)", v, err == nil, ok, err)
+		}
+	}
+}
+
+func TestGoPattern(t *testing.T) {
+	for in, want := range map[string]string{
+		`^[a-z]+$`:                `^[a-z]+$`,
+		`[^ \u00A0\u2000-\u200a]`: `[^ \x{00A0}\x{2000}-\x{200a}]`,
+		`\u{1F600}`:               `\x{1F600}`,
+		`\\u0041`:                 `\\u0041`,
+		`\\\u0041`:                `\\\x{0041}`,
+		`\u00`:                    `\u00`,
+		`\d\u0041\.`:              `\d\x{0041}\.`,
+	} {
+		if got := openapicheck.GoPattern(in); got != want {
+			t.Errorf("GoPattern(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
