@@ -1,7 +1,9 @@
-// XCLOUD-HMAC-SHA256 signing for Postman and newman: paste this as the
-// collection's pre-request script (Collection > Scripts > Pre-request) and every
-// request in the collection is signed. It needs the variables serviceId and
-// secret (an environment); request URLs start with {{baseUrl}}.
+// XCLOUD-HMAC-SHA256 signing (version 1.1, docs/API.md) for Postman and
+// newman: paste this as the collection's pre-request script (Collection >
+// Scripts > Pre-request) and every request in the collection is signed,
+// including its If-Match and Idempotency-Key headers when it sends them. It
+// needs the variables serviceId and secret (an environment); request URLs
+// start with {{baseUrl}}.
 // The collection clients/postman/xcloud.postman_collection.json embeds exactly
 // this file (scripts/client-recipes.sh checks that the two are identical).
 (function signXCloudRequest() {
@@ -59,6 +61,26 @@
     pm.request.headers.upsert({ key: 'Content-Type', value: 'application/json' });
   }
 
+  // Version 1.1: If-Match and Idempotency-Key, when the request carries them,
+  // sign as one more line each, in this order: the name in lower case, ':',
+  // the value trimmed (a header sent twice counts as its values joined by ',').
+  // The resolved value replaces the template, so what is signed is what is sent.
+  var signedLines = [];
+  ['If-Match', 'Idempotency-Key'].forEach(function (name) {
+    var lower = name.toLowerCase();
+    var sent = function (h) { return !h.disabled && String(h.key).toLowerCase() === lower; };
+    var values = pm.request.headers.filter(sent).map(function (h) {
+      return pm.variables.replaceIn(String(h.value === undefined || h.value === null ? '' : h.value));
+    });
+    if (values.length === 0) {
+      return;
+    }
+    var value = values.join(',');
+    pm.request.headers.remove(sent);
+    pm.request.headers.add({ key: name, value: value });
+    signedLines.push(lower + ':' + value.trim());
+  });
+
   var timestamp = String(Math.floor(Date.now() / 1000));
   var stringToSign = [
     'XCLOUD-HMAC-SHA256',
@@ -68,12 +90,13 @@
     path,
     canonicalQuery,
     contentMD5
-  ].join('\n');
+  ].concat(signedLines).join('\n');
   var signature = CryptoJS.HmacSHA256(stringToSign, secret).toString(CryptoJS.enc.Hex);
 
   pm.request.headers.upsert({ key: 'X-XCloud-Service-Id', value: serviceId });
   pm.request.headers.upsert({ key: 'X-XCloud-Timestamp', value: timestamp });
   pm.request.headers.upsert({ key: 'X-XCloud-Signature', value: signature });
-  // For debugging, and for requests that deliberately re-sign with a wrong secret.
+  // For debugging (on 401 INVALID_SIGNATURE, compare it with the body's
+  // stringToSign), and for requests that deliberately re-sign it wrongly.
   pm.variables.set('xcloudStringToSign', stringToSign);
 })();
