@@ -85,6 +85,9 @@ func (r *report) run(ctx context.Context) error {
 	if err := r.exists(ctx); err != nil {
 		return fmt.Errorf("existence checks: %w", err)
 	}
+	if err := r.idempotentRegistration(ctx); err != nil {
+		return fmt.Errorf("idempotent registration: %w", err)
+	}
 	if err := r.coldStarts(ctx); err != nil {
 		return fmt.Errorf("cold starts: %w", err)
 	}
@@ -250,6 +253,38 @@ func (r *report) exists(ctx context.Context) error {
 			r.judge(calls["BatchGetItem"] == want && len(calls) <= 1, fmt.Sprintf("a HEAD of %d ids made %v", n, calls)))
 	}
 	return tw.Flush()
+}
+
+// idempotentRegistration checks that a first registration carrying an
+// Idempotency-Key, as the clients send by default, is still one PutItem.
+func (r *report) idempotentRegistration(ctx context.Context) error {
+	fmt.Fprintf(r.out, "\nFirst registration with an Idempotency-Key, RegisterFunction warm\n")
+	tw := table(r.out, "request", "DynamoDB calls", "budget")
+	event, err := bench.SignedEvent(r.root, "register-idempotent.json")
+	if err != nil {
+		return err
+	}
+	p, err := bench.Start(ctx, bench.Run{Binary: r.binary("RegisterFunction"), Env: r.env, Event: event})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	r.fake.Calls()
+	if _, err := p.Invoke(ctx, 1); err != nil { // a 2xx, or an error
+		return err
+	}
+	calls, _ := r.fake.Calls()
+	fmt.Fprintf(tw, "POST with Idempotency-Key\t%d PutItem, %d in all\t1 PutItem %s\t\n", calls["PutItem"], total(calls),
+		r.judge(len(calls) == 1 && calls["PutItem"] == 1, fmt.Sprintf("a first registration with an Idempotency-Key made %v", calls)))
+	return tw.Flush()
+}
+
+func total(calls map[string]int) int {
+	n := 0
+	for _, c := range calls {
+		n += c
+	}
+	return n
 }
 
 // coldStarts times exec to first response of each function and its

@@ -180,16 +180,18 @@ per request). Ids are arguments, each possibly a comma-separated list.
 Prints {"allExist":true,"missing":[]}, or the missing ids and exits 4.
 
 ` + commonFlags,
-	"sign": `usage: xcloud sign [flags] METHOD URL [--data BODY] [--curl]
+	"sign": `usage: xcloud sign [flags] METHOD URL [--data BODY] [--if-match ETAG] [--idempotency-key KEY] [--curl]
 
 Signs one request with XCLOUD-HMAC-SHA256 and prints its headers, one
 "Name: value" a line (X-XCloud-Service-Id, X-XCloud-Timestamp,
 X-XCloud-Signature, and for POST and PUT Content-MD5, with a body
-Content-Type), or with --curl a whole curl command to pipe to sh. URL is a
-full URL, or a path and query below --endpoint. The signature is valid for
-300 seconds.
+Content-Type, and If-Match and Idempotency-Key when given), or with --curl
+a whole curl command to pipe to sh. URL is a full URL, or a path and query
+below --endpoint. The signature is valid for 300 seconds.
 
-` + dataHelp + `  --curl                    print a curl command instead of the headers
+` + dataHelp + `  --if-match ETAG           send and sign If-Match (a PUT's ETag, quotes included)
+  --idempotency-key KEY     send and sign Idempotency-Key (a POST's retry key)
+  --curl                    print a curl command instead of the headers
 
 ` + commonFlags,
 }
@@ -591,6 +593,8 @@ func (c *cli) sign(args []string) error {
 	var data dataFlag
 	fs.Var(&data, "data", "")
 	curl := fs.Bool("curl", false, "")
+	ifMatch := fs.String("if-match", "", "")
+	idemKey := fs.String("idempotency-key", "", "")
 	if err := c.parse(fs, args, usages["sign"], true); err != nil {
 		return err
 	}
@@ -619,6 +623,15 @@ func (c *cli) sign(args []string) error {
 	if err != nil {
 		return usageError("sign: URL %q: %v", target, err)
 	}
+	// Set before signing: the signature covers them (version 1.1).
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "if-match":
+			req.Header.Set("If-Match", *ifMatch)
+		case "idempotency-key":
+			req.Header.Set("Idempotency-Key", *idemKey)
+		}
+	})
 	if err := (hmacauth.Signer{ServiceID: creds.ServiceID, Secret: creds.Secret}).Sign(req, body); err != nil {
 		return usageError("sign: %v", err)
 	}

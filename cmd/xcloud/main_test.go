@@ -470,6 +470,30 @@ func TestSign(t *testing.T) {
 	if resp := send("PUT", url+"/xcloud/v1/customers/"+cid(1), `{"description":"from a file"}`, r.stdout); r.code != 0 || resp.StatusCode != 200 {
 		t.Errorf("signed PUT: exit %d, %d", r.code, resp.StatusCode)
 	}
+	// If-Match and Idempotency-Key are sent and signed (1.1): altering
+	// one after signing fails.
+	get := send("GET", url+"/xcloud/v1/customers/"+cid(1), "", xcloud([]string{"sign", "GET", "/xcloud/v1/customers/" + cid(1)}, "", env).stdout)
+	etag := get.Header.Get("ETag")
+	r = xcloud([]string{"sign", "PUT", url + "/xcloud/v1/customers/" + cid(1), "--data", `{"description":"conditional"}`, "--if-match", etag}, "", env)
+	if !strings.Contains(r.stdout, "If-Match: "+etag+"\n") {
+		t.Errorf("sign --if-match printed %q", r.stdout)
+	}
+	altered := strings.Replace(r.stdout, "If-Match: "+etag, "If-Match: *", 1)
+	if resp := send("PUT", url+"/xcloud/v1/customers/"+cid(1), `{"description":"conditional"}`, altered); resp.StatusCode != 401 {
+		t.Errorf("signed PUT with If-Match altered after signing: %d, want 401", resp.StatusCode)
+	}
+	if resp := send("PUT", url+"/xcloud/v1/customers/"+cid(1), `{"description":"conditional"}`, r.stdout); r.code != 0 || resp.StatusCode != 200 {
+		t.Errorf("signed conditional PUT: exit %d, %d", r.code, resp.StatusCode)
+	}
+	idem := minimal(cid(3), "ACTIVE")
+	for i, want := range []string{"", "true"} {
+		r = xcloud([]string{"sign", "POST", "/xcloud/v1/customers", "--data", idem, "--idempotency-key", "sign-test-1"}, "", env)
+		resp := send("POST", url+"/xcloud/v1/customers", idem, r.stdout)
+		if resp.StatusCode != 201 || resp.Header.Get("Idempotent-Replayed") != want {
+			t.Errorf("signed POST %d with an Idempotency-Key: %d, Idempotent-Replayed %q, want 201 and %q", i+1, resp.StatusCode, resp.Header.Get("Idempotent-Replayed"), want)
+		}
+	}
+
 	r = xcloud([]string{"sign", "HEAD", url + "/xcloud/v1/customers/" + cid(1)}, "", env)
 	if resp := send("HEAD", url+"/xcloud/v1/customers/"+cid(1), "", r.stdout); r.code != 0 || resp.StatusCode != 200 {
 		t.Errorf("signed HEAD: exit %d, %d", r.code, resp.StatusCode)

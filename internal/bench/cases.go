@@ -22,6 +22,7 @@ var Cases = []Case{
 	{"GetFunction", "get.json", "get", "GetItem"},
 	{"ListFunction", "list.json", "list", "Query"},
 	{"ExistsFunction", "exists.json", "exists", "BatchGetItem"},
+	{"ApiKeysFunction", "apikeys.json", "apikeys", "UpdateItem"},
 }
 
 // CaseOf returns the case of function id.

@@ -47,7 +47,7 @@ func Build(ctx context.Context, root, pkg, out string, tags ...string) error {
 	return nil
 }
 
-// FunctionEnv is an environment any of the five functions starts with in
+// FunctionEnv is an environment any of the functions starts with in
 // the process measurements, on the fake DynamoDB at dynamoURL (see
 // NewFakeDynamoDB): the variables template.yaml gives the functions, with
 // its parameters at their defaults (so LOG_LEVEL is INFO and the request log

@@ -124,7 +124,7 @@ func TestIdempotentRegistration(t *testing.T) {
 func TestMalformedIdempotencyKeys(t *testing.T) {
 	e := newEnv(t)
 	e.unchanged(func() {
-		for _, key := range []string{strings.Repeat("k", 256), "two words", "caf\u00e9", "tab\tinside", "\x7f"} {
+		for _, key := range []string{strings.Repeat("k", 256), "two words", "caf\u00e9", "tab\tinside"} { // DEL and other controls: in the hostile suite, as net/http will not send them
 			r := e.do(request{method: http.MethodPost, path: base, body: minimal(cid(1), "ACTIVE"), header: withKey(key)})
 			expectError(t, r, http.StatusBadRequest, "INVALID_IDEMPOTENCY_KEY")
 		}

@@ -31,15 +31,19 @@ func FuzzLambdaHandler(f *testing.F) {
 	for _, fn := range functions.All {
 		entries = append(entries, byID[fn.ID])
 	}
+	// fn indexes functions.All: register, update, get, list, exists, apiKeys.
 	seed := fixture(f, "register.json")
-	f.Add(uint8(0), "POST", base, "", seed, false, "application/json", "", true, int16(0))
-	f.Add(uint8(1), "PUT", base+"/FST-1536316721808-NewCustomer", "", `{"status":"SUSPENDED"}`, false, "application/json", `"1"`, true, int16(0))
-	f.Add(uint8(2), "GET", base+"/FST-1536316721808-NewCustomer", "", "", false, "", "", true, int16(0))
-	f.Add(uint8(3), "GET", base, "limit=2&status=ACTIVE&nextToken=abc.def", "", false, "", "", true, int16(0))
-	f.Add(uint8(4), "HEAD", base+"/FST-1536316721808-NewCustomer,FST-1-x", "", "", false, "", "", true, int16(0))
-	f.Add(uint8(0), "POST", base, "", "e30=", true, "application/json", "", true, int16(-400))
-	f.Add(uint8(1), "PUT", base+"/%2F..", "%zz", "{\"a\":\x00}", true, "text/plain", "*", false, int16(301))
-	f.Fuzz(func(t *testing.T, fn uint8, method, rawPath, rawQuery, body string, isBase64 bool, contentType, ifMatch string, signIt bool, skew int16) {
+	f.Add(uint8(0), "POST", base, "", seed, false, "application/json", "", "", true, int16(0))
+	f.Add(uint8(0), "POST", base, "", seed, false, "application/json", "", "retry-1", true, int16(0))
+	f.Add(uint8(1), "PUT", base+"/FST-1536316721808-NewCustomer", "", `{"status":"SUSPENDED"}`, false, "application/json", `"1"`, "", true, int16(0))
+	f.Add(uint8(2), "GET", base+"/FST-1536316721808-NewCustomer", "", "", false, "", "", "", true, int16(0))
+	f.Add(uint8(3), "GET", base, "limit=2&status=ACTIVE&nextToken=abc.def", "", false, "", "", "", true, int16(0))
+	f.Add(uint8(4), "HEAD", base+"/FST-1536316721808-NewCustomer,FST-1-x", "", "", false, "", "", "", true, int16(0))
+	f.Add(uint8(5), "POST", base+"/FST-1536316721808-NewCustomer/apiKeys", "", `{"key":"secondary"}`, false, "application/json", "", "", true, int16(0))
+	f.Add(uint8(5), "POST", base+"/FST-1536316721808-NewCustomer/apiKeys", "", `{"key":"tertiary"}`, false, "application/json", `"1"`, "k", true, int16(0))
+	f.Add(uint8(0), "POST", base, "", "e30=", true, "application/json", "", "two words", true, int16(-400))
+	f.Add(uint8(1), "PUT", base+"/%2F..", "%zz", "{\"a\":\x00}", true, "text/plain", "*", "\x7f", false, int16(301))
+	f.Fuzz(func(t *testing.T, fn uint8, method, rawPath, rawQuery, body string, isBase64 bool, contentType, ifMatch, idemKey string, signIt bool, skew int16) {
 		ev := events.APIGatewayV2HTTPRequest{
 			Version: "2.0", RawPath: rawPath, RawQueryString: rawQuery, Body: body, IsBase64Encoded: isBase64,
 			Headers: map[string]string{},
@@ -51,8 +55,15 @@ func FuzzLambdaHandler(f *testing.F) {
 		if contentType != "" {
 			ev.Headers["content-type"] = contentType
 		}
+		// Sent and signed (1.1) when given, as a client sends them.
+		var extra []string
 		if ifMatch != "" {
 			ev.Headers["if-match"] = ifMatch
+			extra = append(extra, "if-match:"+strings.TrimSpace(ifMatch))
+		}
+		if idemKey != "" {
+			ev.Headers["idempotency-key"] = idemKey
+			extra = append(extra, "idempotency-key:"+strings.TrimSpace(idemKey))
 		}
 		if signIt {
 			decoded := []byte(body)
@@ -63,7 +74,7 @@ func FuzzLambdaHandler(f *testing.F) {
 			if err != nil {
 				path = rawPath
 			}
-			for k, v := range sign(strings.ToUpper(method), path, rawQuery, decoded, writer, secret, time.Now().Unix()+int64(skew)) {
+			for k, v := range sign(strings.ToUpper(method), path, rawQuery, decoded, writer, secret, time.Now().Unix()+int64(skew), extra...) {
 				ev.Headers[strings.ToLower(k)] = v
 			}
 		}

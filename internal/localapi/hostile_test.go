@@ -32,6 +32,7 @@ const (
 	hGet      = "GetFunction"
 	hList     = "ListFunction"
 	hExists   = "ExistsFunction"
+	hApiKeys  = "ApiKeysFunction"
 )
 
 // hostileReq describes one event; the zero value of a field means "as a
@@ -356,6 +357,13 @@ func TestHostileRequestsThroughTheLambdaPath(t *testing.T) {
 	putIf := func(body, ifMatch string) hostileReq {
 		return hostileReq{method: http.MethodPut, path: p1, body: body, ifMatch: &ifMatch}
 	}
+	idem := func(body, key string, edit func(*events.APIGatewayV2HTTPRequest)) hostileReq {
+		return hostileReq{method: http.MethodPost, path: base, body: body, idempotencyKey: &key, edit: edit}
+	}
+	keys1 := p1 + "/apiKeys"
+	regen := func(path, body string, edit func(*events.APIGatewayV2HTTPRequest)) hostileReq {
+		return hostileReq{method: http.MethodPost, path: path, body: body, edit: edit}
+	}
 	head := func(ids string) hostileReq { return hostileReq{method: http.MethodHead, path: base + "/" + ids} }
 	list := func(query string) hostileReq { return hostileReq{path: base, query: query} }
 	ct := func(v string) *string { return &v }
@@ -371,6 +379,8 @@ func TestHostileRequestsThroughTheLambdaPath(t *testing.T) {
 	ids100bad = append(ids100bad, ids101[:99]...)
 	ids100bad = append(ids100bad, "FST-15363-short")
 	cyrillicFST := "\u0410" + "ST-1536316721808-Hostile1" // Cyrillic А, then "ST"
+	newIdem := "FST-1536316721808-Idempotent"
+	idemBody := hostileFull(newIdem, "ACTIVE", 60)
 	newB64 := "FST-1536316721808-Base64Body"
 	new64K := "FST-1536316721808-Exactly64KiB"
 
@@ -706,6 +716,60 @@ func TestHostileRequestsThroughTheLambdaPath(t *testing.T) {
 		{name: "If-Match sent unsigned", fn: hUpdate, req: put(putBody, hSet("if-match", `"1"`)), status: 401, code: "INVALID_SIGNATURE"},
 		{name: "If-Match signed then removed", fn: hUpdate, req: hostileReq{method: http.MethodPut, path: p1, body: putBody, ifMatch: ct(`"1"`), edit: hDel("if-match")}, status: 401, code: "INVALID_SIGNATURE"},
 		{name: "If-Match signed then set to *", fn: hUpdate, req: hostileReq{method: http.MethodPut, path: p1, body: putBody, ifMatch: ct(`"1"`), edit: hSet("if-match", "*")}, status: 401, code: "INVALID_SIGNATURE"},
+
+		// Idempotency-Key (1.1): malformed keys, unsigned or altered ones,
+		// replays of another body or from another service.
+		{name: "Idempotency-Key of 256 characters", fn: hRegister, req: idem(hostilePost(""), strings.Repeat("k", 256), nil), status: 400, code: "INVALID_IDEMPOTENCY_KEY"},
+		{name: "Idempotency-Key empty", fn: hRegister, req: idem(hostilePost(""), "", nil), status: 400, code: "INVALID_IDEMPOTENCY_KEY"},
+		{name: "Idempotency-Key of spaces", fn: hRegister, req: idem(hostilePost(""), "   ", nil), status: 400, code: "INVALID_IDEMPOTENCY_KEY"},
+		{name: "Idempotency-Key with a space inside", fn: hRegister, req: idem(hostilePost(""), "two words", nil), status: 400, code: "INVALID_IDEMPOTENCY_KEY"},
+		{name: "Idempotency-Key DEL", fn: hRegister, req: idem(hostilePost(""), "\x7f", nil), status: 400, code: "INVALID_IDEMPOTENCY_KEY"},
+		{name: "Idempotency-Key with NUL", fn: hRegister, req: idem(hostilePost(""), "a\x00b", nil), status: 400, code: "INVALID_IDEMPOTENCY_KEY"},
+		{name: "Idempotency-Key with CR LF", fn: hRegister, req: idem(hostilePost(""), "a\r\nX-Injected: 1", nil), status: 400, code: "INVALID_IDEMPOTENCY_KEY"},
+		{name: "Idempotency-Key not ASCII", fn: hRegister, req: idem(hostilePost(""), "caf\u00e9", nil), status: 400, code: "INVALID_IDEMPOTENCY_KEY"},
+		{name: "Idempotency-Key of invalid UTF-8", fn: hRegister, req: idem(hostilePost(""), "\xff\xfe", nil), status: 400, code: "INVALID_IDEMPOTENCY_KEY"},
+		{name: "Idempotency-Key malformed beside an invalid body: the key first", fn: hRegister, req: idem(`{}`, "two words", nil), status: 400, code: "INVALID_IDEMPOTENCY_KEY"},
+		{name: "Idempotency-Key sent unsigned", fn: hRegister, req: post(hostilePost(""), hSet("idempotency-key", "k-1")), status: 401, code: "INVALID_SIGNATURE"},
+		{name: "Idempotency-Key signed then removed", fn: hRegister, req: idem(hostilePost(""), "k-1", hDel("idempotency-key")), status: 401, code: "INVALID_SIGNATURE"},
+		{name: "Idempotency-Key signed then changed", fn: hRegister, req: idem(hostilePost(""), "k-1", hSet("idempotency-key", "k-2")), status: 401, code: "INVALID_SIGNATURE"},
+		{name: "Idempotency-Key without the write scope", fn: hRegister, req: hostileReq{method: http.MethodPost, path: base, body: hostilePost(""), service: reader, secret: readSecret, idempotencyKey: ct("k-1")}, status: 403, code: "FORBIDDEN"},
+		{name: "register with an Idempotency-Key", fn: hRegister, req: idem(idemBody, "hostile-key-1", nil), status: 201, writes: newIdem},
+		{name: "the same key and body again: a replay", fn: hRegister, req: idem(idemBody, "hostile-key-1", nil), status: 201, writes: newIdem},
+		{name: "the same key with another body", fn: hRegister, req: idem(hostileFull(newIdem, "ACTIVE", 61), "hostile-key-1", nil), status: 422, code: "IDEMPOTENCY_KEY_REUSED"},
+		{name: "the same key with the body's whitespace changed", fn: hRegister, req: idem(idemBody+" ", "hostile-key-1", nil), status: 422, code: "IDEMPOTENCY_KEY_REUSED"},
+		{name: "the same key and body from another service", fn: hRegister, req: hostileReq{method: http.MethodPost, path: base, body: idemBody, service: writeOnly, secret: woSecret, idempotencyKey: ct("hostile-key-1")}, status: 409, code: "CUSTOMER_EXISTS"},
+		{name: "the same body with another key", fn: hRegister, req: idem(idemBody, "hostile-key-2", nil), status: 409, code: "CUSTOMER_EXISTS"},
+		{name: "the same body without the key", fn: hRegister, req: post(idemBody, nil), status: 409, code: "CUSTOMER_EXISTS"},
+		{name: "Idempotency-Key on a GET is ignored", fn: hGet, req: hostileReq{path: p1, idempotencyKey: ct("two words")}, status: 200},
+
+		// API key regeneration (1.1).
+		{name: "regenerate an unknown key name", fn: hApiKeys, req: regen(keys1, `{"key":"tertiary"}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
+		{name: "regenerate a key name in capitals", fn: hApiKeys, req: regen(keys1, `{"key":"PRIMARY"}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
+		{name: "regenerate with key null", fn: hApiKeys, req: regen(keys1, `{"key":null}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
+		{name: "regenerate with key a number", fn: hApiKeys, req: regen(keys1, `{"key":1}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
+		{name: "regenerate with an empty object", fn: hApiKeys, req: regen(keys1, `{}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
+		{name: "regenerate with an unknown field", fn: hApiKeys, req: regen(keys1, `{"key":"primary","apiKey":"mine"}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"apiKey"}},
+		{name: "regenerate with key twice", fn: hApiKeys, req: regen(keys1, `{"key":"primary","key":"secondary"}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
+		{name: "regenerate with a JSON string", fn: hApiKeys, req: regen(keys1, `"primary"`, nil), status: 400, code: "INVALID_JSON"},
+		{name: "regenerate with an empty body", fn: hApiKeys, req: regen(keys1, ``, nil), status: 400, code: "INVALID_JSON"},
+		{name: "regenerate with 10,000 nested arrays", fn: hApiKeys, req: regen(keys1, `{"key":`+deep+`}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
+		{name: "regenerate with invalid UTF-8", fn: hApiKeys, req: regen(keys1, `{"key":"prim`+"\xff"+`ary"}`, nil), status: 400, code: "INVALID_JSON"},
+		{name: "regenerate without the write scope", fn: hApiKeys, req: hostileReq{method: http.MethodPost, path: keys1, body: `{"key":"primary"}`, service: reader, secret: readSecret}, status: 403, code: "FORBIDDEN"},
+		{name: "regenerate without Content-MD5", fn: hApiKeys, req: hostileReq{method: http.MethodPost, path: keys1, body: `{"key":"primary"}`, contentMD5: md5Of("")}, status: 400, code: "MISSING_CONTENT_MD5"},
+		{name: "regenerate with text/plain", fn: hApiKeys, req: hostileReq{method: http.MethodPost, path: keys1, body: `{"key":"primary"}`, contentType: ct("text/plain")}, status: 415, code: "UNSUPPORTED_MEDIA_TYPE"},
+		{name: "regenerate signed for another customer", fn: hApiKeys, req: regen(keys1, `{"key":"primary"}`, func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.RawPath = base + "/" + c2 + "/apiKeys"
+			ev.RequestContext.HTTP.Path = ev.RawPath
+		}), status: 401, code: "INVALID_SIGNATURE"},
+		{name: "regenerate for a missing customer", fn: hApiKeys, req: regen(base+"/FST-1536316721808-Nobody/apiKeys", `{"key":"primary"}`, nil), status: 404, code: "CUSTOMER_NOT_FOUND"},
+		{name: "regenerate for a malformed id", fn: hApiKeys, req: regen(base+"/%00/apiKeys", `{"key":"primary"}`, nil), status: 404, code: "CUSTOMER_NOT_FOUND"},
+		{name: "regenerate for a Cyrillic id", fn: hApiKeys, req: regen(base+"/"+url.PathEscape(cyrillicFST)+"/apiKeys", `{"key":"primary"}`, nil), status: 404, code: "CUSTOMER_NOT_FOUND"},
+		{name: "regenerate with a trailing slash", fn: hApiKeys, req: regen(keys1+"/", `{"key":"primary"}`, nil), status: 404, gateway: "Not Found"},
+		{name: "GET event to the regeneration function", fn: hApiKeys, req: hostileReq{path: keys1}, status: 404, gateway: "Not Found"},
+		{name: "PUT event to the regeneration function", fn: hApiKeys, req: hostileReq{method: http.MethodPut, path: keys1, body: `{"key":"primary"}`}, status: 404, gateway: "Not Found"},
+		{name: "regeneration event to the register function", fn: hRegister, req: regen(keys1, `{"key":"primary"}`, nil), status: 404, gateway: "Not Found"},
+		{name: "regenerate the secondary key", fn: hApiKeys, req: regen(keys1, `{"key":"secondary"}`, nil), status: 200, writes: c1},
+		{name: "regenerate with a signed If-Match, which plays no part", fn: hApiKeys, req: hostileReq{method: http.MethodPost, path: keys1, body: `{"key":"primary"}`, ifMatch: ct(`"999"`)}, status: 200, writes: c1},
 
 		// PUT and POST bodies.
 		{name: "PUT customerId other than the path's", fn: hUpdate, req: put(`{"customerId":"`+c2+`","customerName":"x"}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"customerId"}},

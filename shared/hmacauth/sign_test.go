@@ -38,6 +38,20 @@ const (
 		"\n" + // empty query line
 		"ZUvzoa+2mv8OxUcsjUi/0A=="
 	kaPostSignature = "d74619514f56097a5e8b4ffe1e23daa5f4af7c62d688a359dc3978b5fd5ca2d7"
+
+	// Version 1.1: the If-Match and Idempotency-Key lines.
+	kaPutContentMD5   = "iPn/Py8KwD0bOYTbUyWxXw==" // of {"status":"INACTIVE"}
+	kaPutStringToSign = "XCLOUD-HMAC-SHA256\n" +
+		"1700000000\n" +
+		"billing-svc\n" +
+		"PUT\n" +
+		"/xcloud/v1/customers/FST-12345678-acme\n" +
+		"\n" +
+		"iPn/Py8KwD0bOYTbUyWxXw==\n" +
+		`if-match:"1"`
+	kaPutSignature           = "1fd5924535e8826273cdd637dfdb325a43e97860aa6ae217d4772b759a4c9cd7"
+	kaIdempotentStringToSign = kaPostStringToSign + "\nidempotency-key:7d9f6c1e-register-acme"
+	kaIdempotentSignature    = "5bfcb587ad9586f7bf7f1d12ed289f0fda742b48ba71282a21e7e1252f2f8566"
 )
 
 // handMAC is HMAC-SHA256 computed directly with crypto/hmac, independent of
@@ -56,6 +70,15 @@ func TestKnownAnswerVectorsAreSelfConsistent(t *testing.T) {
 	}
 	if got := handMAC(kaSecret, kaPostStringToSign); got != kaPostSignature {
 		t.Fatalf("POST vector: crypto/hmac gives %s, constant is %s", got, kaPostSignature)
+	}
+	if got := handMAC(kaSecret, kaPutStringToSign); got != kaPutSignature {
+		t.Fatalf("PUT vector: crypto/hmac gives %s, constant is %s", got, kaPutSignature)
+	}
+	if got := handMAC(kaSecret, kaIdempotentStringToSign); got != kaIdempotentSignature {
+		t.Fatalf("idempotent POST vector: crypto/hmac gives %s, constant is %s", got, kaIdempotentSignature)
+	}
+	if got := hmacauth.ContentMD5([]byte(`{"status":"INACTIVE"}`)); got != kaPutContentMD5 {
+		t.Fatalf("ContentMD5(PUT body) = %q, want %q", got, kaPutContentMD5)
 	}
 	if got := hmacauth.ContentMD5([]byte(kaPostBody)); got != kaPostContentMD5 {
 		t.Fatalf("ContentMD5(POST body) = %q, want %q", got, kaPostContentMD5)
@@ -148,6 +171,14 @@ func TestSignatureKnownAnswer(t *testing.T) {
 			Timestamp: "1700000000", ServiceID: "billing-svc", Method: "POST",
 			Path: "/xcloud/v1/customers", ContentMD5: kaPostContentMD5,
 		}, kaPostSignature},
+		{"PUT with If-Match (1.1)", hmacauth.Request{
+			Timestamp: "1700000000", ServiceID: "billing-svc", Method: "PUT",
+			Path: "/xcloud/v1/customers/FST-12345678-acme", ContentMD5: kaPutContentMD5, IfMatch: new(`"1"`),
+		}, kaPutSignature},
+		{"POST with an Idempotency-Key, trimmed (1.1)", hmacauth.Request{
+			Timestamp: "1700000000", ServiceID: "billing-svc", Method: "POST",
+			Path: "/xcloud/v1/customers", ContentMD5: kaPostContentMD5, IdempotencyKey: new(" 7d9f6c1e-register-acme "),
+		}, kaIdempotentSignature},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

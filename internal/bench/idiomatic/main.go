@@ -3,12 +3,16 @@
 // way AWS's reference Go serverless application writes a function
 // (config.LoadDefaultConfig, attributevalue, encoding/json, a payload 2.0
 // event in and out), with no signature check, validation or log line.
-// IDIOMATIC_OPERATION picks the operation: register, update, get, list or
-// exists.
+// IDIOMATIC_OPERATION picks the operation: register, update, get, list,
+// exists or apikeys.
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log"
@@ -235,6 +239,46 @@ func (s *store) exists(ctx context.Context, event events.APIGatewayV2HTTPRequest
 	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK}, nil
 }
 
+type regenerated struct {
+	CustomerID    string            `json:"customerId"`
+	APIKeys       map[string]string `json:"apiKeys"`
+	RegeneratedAt string            `json:"regeneratedAt"`
+}
+
+func (s *store) apikeys(ctx context.Context, event events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	var in struct {
+		Key string `json:"key"`
+	}
+	if err := json.Unmarshal([]byte(event.Body), &in); err != nil {
+		return errResponse(http.StatusBadRequest, err.Error()), nil
+	}
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	apiKey := "xck_" + base64.RawURLEncoding.EncodeToString(secret)
+	hash := sha256.Sum256([]byte(apiKey))
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Set(expression.Name("apiKeyHashes."+in.Key), expression.Value(hex.EncodeToString(hash[:])))).
+		WithCondition(expression.AttributeExists(expression.Name("customerId"))).
+		Build()
+	if err != nil {
+		return errResponse(http.StatusInternalServerError, err.Error()), nil
+	}
+	id := event.PathParameters["customerId"]
+	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.table,
+		Key:                       key(id),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if err != nil {
+		return errResponse(http.StatusInternalServerError, err.Error()), nil
+	}
+	return response(http.StatusOK, regenerated{CustomerID: id, APIKeys: map[string]string{in.Key: apiKey},
+		RegeneratedAt: time.Now().UTC().Format(time.RFC3339)}), nil
+}
+
 func response(code int, object any) events.APIGatewayV2HTTPResponse {
 	marshalled, err := json.Marshal(object)
 	if err != nil {
@@ -264,10 +308,11 @@ func main() {
 	s := newStore(context.TODO(), table)
 	handlers := map[string]func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error){
 		"register": s.register, "update": s.update, "get": s.get, "list": s.list, "exists": s.exists,
+		"apikeys": s.apikeys,
 	}
 	handler, ok := handlers[os.Getenv("IDIOMATIC_OPERATION")]
 	if !ok {
-		panic(errors.New("IDIOMATIC_OPERATION must be register, update, get, list or exists"))
+		panic(errors.New("IDIOMATIC_OPERATION must be register, update, get, list, exists or apikeys"))
 	}
 	lambda.Start(handler)
 }
