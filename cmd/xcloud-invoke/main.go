@@ -64,6 +64,15 @@ func run() error {
 		defer db.Close()
 		endpoint = db.URL
 		fmt.Fprintln(os.Stderr, "storage: embedded in-memory DynamoDB, empty at start")
+	} else {
+		// dynalite leaves out what DynamoDB returns on a refused write; the
+		// proxy adds it, and changes nothing for a DynamoDB that returns it.
+		proxy, err := localdynamo.StartProxy(endpoint)
+		if err != nil {
+			return err
+		}
+		defer proxy.Close()
+		endpoint = proxy.URL
 	}
 	db, err := localdynamo.Client(ctx, endpoint)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/xcloud/customers/internal/localapi"
+	"github.com/xcloud/customers/internal/localdynamo"
 	"github.com/xcloud/customers/shared/deps"
 	"github.com/xcloud/customers/shared/settings"
 )
@@ -42,6 +43,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	shown := s.DynamoDBEndpoint
+	if s.DynamoDBEndpoint != "" {
+		// dynalite leaves out what DynamoDB returns on a refused write; the
+		// proxy adds it, and changes nothing for a DynamoDB that returns it.
+		proxy, err := localdynamo.StartProxy(s.DynamoDBEndpoint)
+		if err != nil {
+			return err
+		}
+		defer proxy.Close()
+		s.DynamoDBEndpoint = proxy.URL
+	}
 	api, err := localapi.New(ctx, *template, s, deps.Logger(s.LogLevel), nil)
 	if err != nil {
 		return err
@@ -58,7 +70,7 @@ func run() error {
 	base := "http://" + ln.Addr().String()
 	storage := "embedded in-memory DynamoDB (data is lost when this stops)"
 	if api.Embedded == nil {
-		storage = "DynamoDB at " + api.Settings.DynamoDBEndpoint
+		storage = "DynamoDB at " + shown
 	}
 	if api.Signer.Secret != "" {
 		fmt.Fprintf(os.Stderr, `XCLOUD_SERVICE_CREDENTIALS is not set: made a local service with both scopes.

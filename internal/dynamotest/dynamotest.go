@@ -57,6 +57,16 @@ func New(t testing.TB) *DB {
 		srv := httptest.NewServer(minidyn.Handler(db.Embedded))
 		t.Cleanup(srv.Close)
 		db.Endpoint = srv.URL
+	} else {
+		// dynalite, moto or DynamoDB Local, through the proxy that answers
+		// as DynamoDB where dynalite does not (a no-op for the others).
+		h, err := localdynamo.ProxyHandler(db.Endpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		db.Endpoint = srv.URL
 	}
 	suffix := make([]byte, 6)
 	rand.Read(suffix)
@@ -81,7 +91,7 @@ func (db *DB) Settings() settings.Settings {
 // Store is a store on this table, adapted to local DynamoDBs as local runs
 // adapt it.
 func (db *DB) Store() *store.Store {
-	return store.New(localdynamo.Compat(db.Client), db.Table, db.Index)
+	return store.New(db.Client, db.Table, db.Index)
 }
 
 // Root is the repository: the folder of go.mod, from the test's folder up.

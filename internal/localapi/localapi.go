@@ -20,7 +20,6 @@ import (
 	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/settings"
-	"github.com/xcloud/customers/shared/store"
 )
 
 // Options adapt function f's dependencies, built with settings s, to the
@@ -28,21 +27,13 @@ import (
 type Options func(f function.Function, s settings.Settings) deps.Options
 
 // Handlers builds each function's handler, by logical id, each on
-// dependencies of its own built from s as its Lambda main builds them, on a
-// DynamoDB adapted for local implementations (localdynamo.Compat).
+// dependencies of its own built from s as its Lambda main builds them.
 func Handlers(ctx context.Context, s settings.Settings, log *slog.Logger, options Options) (map[string]http.Handler, error) {
 	hs := make(map[string]http.Handler, len(functions.All))
 	for _, f := range functions.All {
 		var o deps.Options
 		if options != nil {
 			o = options(f, s)
-		}
-		wrap := o.WrapDynamoDB
-		o.WrapDynamoDB = func(db store.DynamoDB) store.DynamoDB {
-			if wrap != nil {
-				db = wrap(db)
-			}
-			return localdynamo.Compat(db)
 		}
 		d, err := deps.Build(ctx, s, log, o)
 		if err != nil {

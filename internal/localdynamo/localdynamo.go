@@ -1,7 +1,8 @@
 // Package localdynamo prepares a DynamoDB other than AWS's (the embedded
 // minidyn, dynalite, moto, DynamoDB Local) for local runs and tests: it
-// creates the customers table as template.yaml declares it, and adapts the
-// store's client where such a DynamoDB answers otherwise than DynamoDB.
+// creates the customers table as template.yaml declares it. Where such a
+// DynamoDB answers otherwise than AWS's, internal/minidyn and
+// internal/dynalite adapt it on the wire.
 package localdynamo
 
 import (
@@ -16,7 +17,6 @@ import (
 
 	"github.com/xcloud/customers/internal/samtemplate"
 	"github.com/xcloud/customers/shared/awsclient"
-	"github.com/xcloud/customers/shared/store"
 )
 
 // TableCreator is the part of the DynamoDB client CreateTable uses.
@@ -64,55 +64,6 @@ func waitActive(ctx context.Context, db TableCreator, table string) error {
 		}
 	}
 }
-
-// Compat adapts the store's client to local DynamoDBs: dynalite ignores
-// ReturnValuesOnConditionCheckFailure, so a refused conditional write comes
-// back without the item that refused it, which DynamoDB always returns and
-// the store reads (to tell 409 from its own retried create, 412 from 404).
-// Here the item is read and put in the error. On a DynamoDB that returns
-// it, nothing is read.
-func Compat(db store.DynamoDB) store.DynamoDB { return conditionItems{db} }
-
-type conditionItems struct{ store.DynamoDB }
-
-func (c conditionItems) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	out, err := c.DynamoDB.PutItem(ctx, in, optFns...)
-	if in.ReturnValuesOnConditionCheckFailure == types.ReturnValuesOnConditionCheckFailureAllOld {
-		err = c.withItem(ctx, err, in.TableName, map[string]types.AttributeValue{store.KeyAttribute: in.Item[store.KeyAttribute]})
-	}
-	return out, err
-}
-
-func (c conditionItems) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	out, err := c.DynamoDB.UpdateItem(ctx, in, optFns...)
-	if in.ReturnValuesOnConditionCheckFailure == types.ReturnValuesOnConditionCheckFailureAllOld {
-		err = c.withItem(ctx, err, in.TableName, in.Key)
-	}
-	return out, err
-}
-
-// withItem puts the stored item into a condition failure that lacks it.
-func (c conditionItems) withItem(ctx context.Context, err error, table *string, key map[string]types.AttributeValue) error {
-	var ccf *types.ConditionalCheckFailedException
-	if !errors.As(err, &ccf) || len(ccf.Item) > 0 {
-		return err
-	}
-	got, getErr := c.DynamoDB.GetItem(Adapting(ctx), &dynamodb.GetItemInput{TableName: table, Key: key, ConsistentRead: aws.Bool(true)})
-	if getErr != nil {
-		return errors.Join(err, getErr)
-	}
-	ccf.Item = got.Item
-	return err
-}
-
-type adapting struct{}
-
-// Adapting marks ctx as a call this package makes to stand in for what
-// DynamoDB itself would do: no function makes it in AWS.
-func Adapting(ctx context.Context) context.Context { return context.WithValue(ctx, adapting{}, true) }
-
-// IsAdapting reports whether ctx is such a call's.
-func IsAdapting(ctx context.Context) bool { return ctx.Value(adapting{}) != nil }
 
 // Client is a DynamoDB client of the local DynamoDB at endpoint, built as
 // the functions build theirs.

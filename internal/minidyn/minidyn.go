@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,6 +21,8 @@ import (
 	"time"
 
 	"github.com/truora/minidyn/server"
+
+	"github.com/xcloud/customers/internal/localdynamo"
 )
 
 // Server is a running embedded DynamoDB.
@@ -55,9 +58,11 @@ func (s *Server) Close() error { return s.http.Close() }
 //   - an empty map is {"M":{}}: minidyn writes {}, which the SDK cannot
 //     read as any attribute value;
 //   - every answer carries X-Amz-Crc32, the CRC-32 of its body: the SDK
-//     checks it, and without it takes every answer for a corrupt one.
+//     checks it, and without it takes every answer for a corrupt one;
+//   - a refused conditional PutItem that asks for the item gets it
+//     (localdynamo.ConditionItems).
 func Handler(minidyn http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return localdynamo.ConditionItems(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -68,29 +73,18 @@ func Handler(minidyn http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
-		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		rec := httptest.NewRecorder()
 		minidyn.ServeHTTP(rec, r)
-		out := asDynamoDB(rec.body.Bytes())
-		for k, v := range rec.header {
+		out := asDynamoDB(rec.Body.Bytes())
+		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
 		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(out)), 10))
 		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-		w.WriteHeader(rec.status)
+		w.WriteHeader(rec.Code)
 		w.Write(out)
-	})
+	}))
 }
-
-// recorder holds an answer until it is adapted.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) WriteHeader(status int)      { r.status = status }
-func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 
 var clause = regexp.MustCompile(`(?i)\b(SET|REMOVE|ADD|DELETE)\b`)
 

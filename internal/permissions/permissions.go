@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/xcloud/customers/internal/localdynamo"
 	"github.com/xcloud/customers/internal/samtemplate"
 	"github.com/xcloud/customers/shared/settings"
 )
@@ -66,9 +65,6 @@ func (r *Recorder) For(fn string, s settings.Settings) func(*middleware.Stack) e
 	return func(stack *middleware.Stack) error {
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("permissions.Recorder",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				if localdynamo.IsAdapting(ctx) { // a local DynamoDB's stand-in, not the function's call
-					return next.HandleInitialize(ctx, in)
-				}
 				action := prefixes[awsmiddleware.GetServiceID(ctx)] + ":" + awsmiddleware.GetOperationName(ctx)
 				for _, resource := range resources(in.Parameters, s) {
 					r.mu.Lock()

@@ -13,10 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/xcloud/customers/internal/localdynamo"
 	"github.com/xcloud/customers/internal/permissions"
 	"github.com/xcloud/customers/internal/samtemplate"
 	"github.com/xcloud/customers/shared/awsclient"
@@ -98,10 +96,8 @@ func TestRecorder(t *testing.T) {
 	opts := awsclient.Options{DynamoDBEndpoint: srv.URL}
 	opts.APIOptions = append(opts.APIOptions, rec.For("ListFunction", s))
 	db := awsclient.DynamoDB(cfg, opts)
-	key := map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "x"}}
 	db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("customers"), IndexName: aws.String("status-index")})
 	db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("customers")})
-	db.GetItem(localdynamo.Adapting(ctx), &dynamodb.GetItemInput{TableName: aws.String("customers"), Key: key})
 	sm := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
 		o.BaseEndpoint = aws.String(srv.URL)
 		o.APIOptions = append(o.APIOptions, rec.For("ListFunction", s))

@@ -24,10 +24,6 @@ import (
 // Options adapt what Build makes to local runs and tests.
 type Options struct {
 	awsclient.Options
-	// WrapDynamoDB, when not nil, wraps the store's DynamoDB client: where a
-	// local DynamoDB answers otherwise than DynamoDB, the local wiring adapts
-	// it here, out of the store.
-	WrapDynamoDB func(store.DynamoDB) store.DynamoDB
 	// Now is the clock of the endpoints and the secret caches; nil is
 	// time.Now. Tests move it to step through cache times.
 	Now func() time.Time
@@ -44,10 +40,7 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 	if err != nil {
 		return function.Deps{}, err
 	}
-	var db store.DynamoDB = awsclient.DynamoDB(cfg, o.Options)
-	if o.WrapDynamoDB != nil {
-		db = o.WrapDynamoDB(db)
-	}
+	db := awsclient.DynamoDB(cfg, o.Options)
 	var sm secrets.SecretsManager
 	if s.CredentialsSecretID != "" || s.PageTokenSecretID != "" {
 		sm = awsclient.SecretsManager(cfg, o.Options)
