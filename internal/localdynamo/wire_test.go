@@ -46,6 +46,21 @@ func fakeDynalite(t *testing.T, withItem bool, gets *atomic.Int32) string {
 	return srv.URL
 }
 
+// proxied is a client of endpoint through StartProxy.
+func proxied(t *testing.T, endpoint string) *dynamodb.Client {
+	t.Helper()
+	p, err := localdynamo.StartProxy(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	db, err := localdynamo.Client(context.Background(), p.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func TestConditionFailureGetsItsItem(t *testing.T) {
 	for _, c := range []struct {
 		name     string
@@ -57,15 +72,7 @@ func TestConditionFailureGetsItsItem(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var gets atomic.Int32
-			p, err := localdynamo.StartProxy(fakeDynalite(t, c.withItem, &gets))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			db, err := localdynamo.Client(context.Background(), p.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
+			db := proxied(t, fakeDynalite(t, c.withItem, &gets))
 			key := map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "c1"}}
 			_, putErr := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("t"), Item: key,
 				ConditionExpression: aws.String("attribute_not_exists(customerId)"), ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
@@ -91,16 +98,8 @@ func TestConditionFailureGetsItsItem(t *testing.T) {
 // A write that does not ask for the item passes untouched: no read.
 func TestOtherRequestsPassThrough(t *testing.T) {
 	var gets atomic.Int32
-	p, err := localdynamo.StartProxy(fakeDynalite(t, false, &gets))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	db, err := localdynamo.Client(context.Background(), p.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("t"),
+	db := proxied(t, fakeDynalite(t, false, &gets))
+	_, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("t"),
 		Item: map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "c1"}}})
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) || ccf.Item != nil || gets.Load() != 0 {
