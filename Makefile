@@ -22,20 +22,39 @@ FUZZ_TARGETS = ./shared/hmacauth:FuzzVerify ./shared/hmacauth:FuzzCanonicalQuery
                ./internal/localapi:FuzzLambdaHandler
 FUZZTIME    ?= 30s
 
-.PHONY: run test vet unit bench fuzz template test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build
+.PHONY: help prerequisites run xcloud test vet unit bench fuzz template test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build
+.DEFAULT_GOAL := help
 
-## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
-run:
+## help: list the targets (this)
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); name = $$0; sub(/:.*/, "", name); desc = $$0; sub(/^[a-z-]+: */, "", desc); \
+	        printf "  make %-14s %s\n", name, desc; next } \
+	      /^##   / { sub(/^##   /, ""); printf "  %-19s %s\n", "", $$0 }' $(MAKEFILE_LIST)
+
+## prerequisites: check, in seconds, every tool make test needs (prerequisites.tsv),
+##   naming each missing one with how to install it
+prerequisites:
+	@scripts/prerequisites.sh
+
+## run: serve the whole API on 127.0.0.1:3000 (PORT=...), storage in memory; also builds build/xcloud
+run: xcloud
+	@scripts/prerequisites.sh go
 	$(GO) build -o $(BUILD_DIR)/xcloud-local ./cmd/xcloud-local
 	PORT=$(PORT) ./$(BUILD_DIR)/xcloud-local
+
+## xcloud: build the command-line client, build/xcloud (its exit codes tell errors apart)
+xcloud:
+	$(GO) build -o $(BUILD_DIR)/xcloud ./cmd/xcloud
 
 # The packages whose tests use a DynamoDB (internal/dynamotest): they run
 # again against dynalite and moto, each started on 127.0.0.1 for the run.
 STORAGE_PKGS = ./shared/store/ ./internal/localapi/ ./internal/localinvoke/
 
-## test: vet, the race-enabled suite (embedded DynamoDB), the storage suite
-## against dynalite and moto, and cfn-lint on the template
-test: vet unit test-dynalite test-moto test-clients lint-template lint-openapi
+## test: every tool checked first, then vet, the race-enabled suite (embedded
+##   DynamoDB), the storage suite against dynalite and moto, the client recipes,
+##   cfn-lint on the template and the OpenAPI lint
+test: prerequisites
+	@$(MAKE) --no-print-directory vet unit test-dynalite test-moto test-clients lint-template lint-openapi
 
 # The library variants make bench measures owned code against must keep building.
 vet:
@@ -61,7 +80,7 @@ lint-template:
 	cfn-lint template.yaml monitoring.yaml
 
 ## template: regenerate the alarms and dashboard (monitoring.yaml) and the Monitoring
-## resource of template.yaml from the functions' declarations (functions.All)
+##   resource of template.yaml from the functions' declarations (functions.All)
 template:
 	$(GO) run ./cmd/xcloud-template
 
@@ -78,17 +97,17 @@ lint: vet lint-template lint-openapi
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 
 ## fuzz: run every fuzz target for FUZZTIME, a duration or a count (5000x);
-## the seed corpora in testdata/fuzz also run as plain tests in `make test`
+##   the seed corpora in testdata/fuzz also run as plain tests in `make test`
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)
 
-## bench: the performance report of docs/PERFORMANCE.md: each built function's warm CPU
-## per invocation and cold start, out of process, against the idiomatic baseline and the
-## minimal function; memory; DynamoDB calls; what owned code saves; memory sizes
+## bench: the performance report of docs/PERFORMANCE.md: each built function's warm
+##   CPU per invocation and cold start, out of process, against the idiomatic baseline
+##   and the minimal function; memory; DynamoDB calls; what owned code saves
 bench:
 	$(GO) run ./cmd/xcloud-bench
 
-## events: re-sign the event fixtures of events/ as the local credential, now
+## events: sign copies of the event fixtures of events/ into build/events/ for sam local invoke
 events:
 	$(GO) run ./cmd/xcloud-events
 

@@ -1,7 +1,8 @@
-// Command xcloud-events re-signs the event fixtures of events/ (`make
-// events`): each gets a fresh X-XCloud-Timestamp, its Content-MD5 and the
-// signature of the local credential in events/env.json, so that `sam local
-// invoke -e events/...` is accepted for the next 300 seconds.
+// Command xcloud-events signs copies of the event fixtures of events/ into
+// build/events/ (`make events`): each gets a fresh X-XCloud-Timestamp, its
+// Content-MD5 and the signature of the local credential in events/env.json,
+// so that `sam local invoke -e build/events/...` is accepted for the next
+// 300 seconds. The tracked fixtures are left as they are.
 package main
 
 import (
@@ -14,19 +15,23 @@ import (
 )
 
 func main() {
-	if err := run("events"); err != nil {
+	if err := run("events", filepath.Join("build", "events")); err != nil {
 		fmt.Fprintln(os.Stderr, "xcloud-events:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string) error {
+// run signs the fixtures of dir into out.
+func run(dir, out string) error {
 	_, signer, err := fixtures.Local(dir)
 	if err != nil {
 		return err
 	}
 	m, err := fixtures.ReadManifest(dir)
 	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
 	now := time.Now()
@@ -39,11 +44,11 @@ func run(dir string) error {
 		if err := ev.Resign(fixtures.SignerFor(f, signer), now); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		if err := ev.Write(path); err != nil {
+		if err := ev.Write(filepath.Join(out, f.Event)); err != nil {
 			return err
 		}
 	}
-	fmt.Printf("re-signed %d events as %s, valid until %s\n", len(m.Fixtures), signer.ServiceID,
+	fmt.Printf("signed %d events into %s as %s, valid until %s\n", len(m.Fixtures), out, signer.ServiceID,
 		now.Add(300*time.Second).UTC().Format(time.RFC3339))
 	return nil
 }

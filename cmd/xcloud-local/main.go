@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/xcloud/customers/internal/localapi"
 	"github.com/xcloud/customers/internal/localdynamo"
+	"github.com/xcloud/customers/internal/termlog"
 	"github.com/xcloud/customers/shared/deps"
 	"github.com/xcloud/customers/shared/settings"
 )
@@ -54,7 +56,11 @@ func run() error {
 		defer proxy.Close()
 		s.DynamoDBEndpoint = proxy.URL
 	}
-	api, err := localapi.New(ctx, *template, s, deps.Logger(s.LogLevel), nil)
+	log, err := logger(s.LogLevel)
+	if err != nil {
+		return err
+	}
+	api, err := localapi.New(ctx, *template, s, log, nil)
 	if err != nil {
 		return err
 	}
@@ -94,4 +100,24 @@ Try it, in another terminal:
 	}
 	fmt.Println("XCloud customers API stopped")
 	return nil
+}
+
+// logger writes the functions' log: at a terminal one short line per
+// request (internal/termlog), elsewhere, or with LOG_FORMAT=json, the JSON
+// line the functions write in Lambda. LOG_FORMAT=text forces the short one.
+func logger(level slog.Level) (*slog.Logger, error) {
+	format := os.Getenv("LOG_FORMAT")
+	if format == "" {
+		format = "json"
+		if info, err := os.Stdout.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			format = "text"
+		}
+	}
+	switch format {
+	case "text":
+		return slog.New(termlog.New(os.Stdout, level)), nil
+	case "json":
+		return deps.Logger(level), nil
+	}
+	return nil, fmt.Errorf("LOG_FORMAT=%q: want text or json", format)
 }

@@ -542,6 +542,13 @@ func (c *cli) list(args []string) error {
 	if err != nil {
 		return err
 	}
+	// 0 means the API's default to the client, so a --limit the API would
+	// refuse is refused here, not silently dropped.
+	limitSet := false
+	fs.Visit(func(f *flag.Flag) { limitSet = limitSet || f.Name == "limit" })
+	if limitSet && (*limit < 1 || *limit > 100) {
+		return usageError("customers list: --limit must be 1 to 100, got %d", *limit)
+	}
 	opts := client.ListOptions{Status: client.Status(*status), Limit: *limit, NextToken: *next}
 	ctx := context.Background()
 	if !*all {
@@ -645,22 +652,37 @@ func (c *cli) sign(args []string) error {
 	sort.Strings(names)
 	if !*curl {
 		for _, name := range names {
-			fmt.Fprintf(c.stdout, "%s: %s\n", name, req.Header.Get(name))
+			fmt.Fprintf(c.stdout, "%s: %s\n", headerName(name), req.Header.Get(name))
 		}
 		return nil
 	}
-	cmd := []string{"curl", "-sS", "-i", "-X", method, quote(target)}
+	// --fail-with-body: a 4xx or 5xx answer is shown and makes curl (and
+	// so `| sh`) exit 22; -w ends the body, which has no newline, with one.
+	cmd := []string{"curl", "-sS", "-i", "--fail-with-body", "-w", `'\n'`, "-X", method, quote(target)}
 	if method == http.MethodHead {
-		cmd = []string{"curl", "-sS", "-I", quote(target)}
+		cmd = []string{"curl", "-sS", "-I", "--fail-with-body", quote(target)}
 	}
 	for _, name := range names {
-		cmd = append(cmd, "-H", quote(name+": "+req.Header.Get(name)))
+		cmd = append(cmd, "-H", quote(headerName(name)+": "+req.Header.Get(name)))
 	}
 	if len(body) > 0 {
 		cmd = append(cmd, "--data-binary", quote(string(body)))
 	}
 	fmt.Fprintln(c.stdout, strings.Join(cmd, " "))
 	return nil
+}
+
+// headerName spells a canonical header name as the API's documents do
+// (X-XCloud-Signature, not X-Xcloud-Signature); HTTP header names are
+// case-insensitive, so this is for the reader.
+func headerName(canonical string) string {
+	for _, name := range []string{hmacauth.HeaderServiceID, hmacauth.HeaderTimestamp, hmacauth.HeaderSignature,
+		hmacauth.HeaderContentMD5, hmacauth.HeaderIfMatch, hmacauth.HeaderIdempotencyKey} {
+		if http.CanonicalHeaderKey(name) == canonical {
+			return name
+		}
+	}
+	return canonical
 }
 
 // quote makes s one word for a POSIX shell.

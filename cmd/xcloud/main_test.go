@@ -135,6 +135,15 @@ func TestCommands(t *testing.T) {
 			}
 		}
 	}
+	// says checks stderr's JSON error code and that its message holds text.
+	says := func(code, text string) check {
+		return func(t *testing.T, r result) {
+			m := object(t, r.stderr)
+			if msg, _ := m["message"].(string); m["error"] != code || !strings.Contains(msg, text) {
+				t.Errorf("stderr %s, want %s saying %q", r.stderr, code, text)
+			}
+		}
+	}
 	usage := func(prefix string) check {
 		return func(t *testing.T, r result) {
 			if !strings.HasPrefix(r.stdout, "usage: "+prefix) || r.stderr != "" {
@@ -254,7 +263,9 @@ func TestCommands(t *testing.T) {
 				t.Errorf("listed %v: %s", ids, r.stdout)
 			}
 		}},
-		{name: "list bad limit", argv: []string{"customers", "list", "--limit", "1000"}, env: env, code: 5, check: fails("VALIDATION_ERROR", "limit")},
+		{name: "list limit over 100", argv: []string{"customers", "list", "--limit", "1000"}, env: env, code: 2, check: says("USAGE", "--limit must be 1 to 100")},
+		{name: "list limit 0, not the default", argv: []string{"customers", "list", "--limit", "0"}, env: env, code: 2, check: says("USAGE", "--limit must be 1 to 100")},
+		{name: "list negative limit", argv: []string{"customers", "list", "--limit", "-1"}, env: env, code: 2, check: says("USAGE", "--limit must be 1 to 100")},
 		{name: "list bad token", argv: []string{"customers", "list", "--next-token", "garbage"}, env: env, code: 5, check: fails("VALIDATION_ERROR", "nextToken")},
 		{name: "list non-numeric limit", argv: []string{"customers", "list", "--limit", "ten"}, env: env, code: 2, check: fails("USAGE")},
 
@@ -444,7 +455,7 @@ func TestSign(t *testing.T) {
 		name, _, _ := strings.Cut(line, ": ")
 		names = append(names, name)
 	}
-	if want := []string{"Content-Md5", "Content-Type", "X-Xcloud-Service-Id", "X-Xcloud-Signature", "X-Xcloud-Timestamp"}; !slices.Equal(names, want) {
+	if want := []string{"Content-MD5", "Content-Type", "X-XCloud-Service-Id", "X-XCloud-Signature", "X-XCloud-Timestamp"}; !slices.Equal(names, want) {
 		t.Errorf("header names %v, want %v", names, want)
 	}
 	if resp := send("POST", url+"/xcloud/v1/customers", body, r.stdout); resp.StatusCode != 201 {
@@ -501,23 +512,33 @@ func TestSign(t *testing.T) {
 
 	// --curl prints a command for sh.
 	r = xcloud([]string{"sign", "--curl", "PUT", url + "/xcloud/v1/customers/" + cid(1), "--data", "-"}, `{"description":"it's curl"}`, env)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "curl -sS -i -X PUT '"+url+"/xcloud/v1/customers/"+cid(1)+"' -H 'Content-Md5: ") ||
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "curl -sS -i --fail-with-body -w '\\n' -X PUT '"+url+"/xcloud/v1/customers/"+cid(1)+"' -H 'Content-MD5: ") ||
 		!strings.HasSuffix(r.stdout, ` --data-binary '{"description":"it'\''s curl"}'`+"\n") {
 		t.Errorf("curl command %q", r.stdout)
 	}
 	head := xcloud([]string{"sign", "--curl", "HEAD", url + "/xcloud/v1/customers/" + cid(1) + "," + cid(2)}, "", env)
-	if !strings.HasPrefix(head.stdout, "curl -sS -I '") {
+	if !strings.HasPrefix(head.stdout, "curl -sS -I --fail-with-body '") {
 		t.Errorf("HEAD curl command %q", head.stdout)
 	}
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("no curl to run the commands with")
 	}
+	// | sh exits 0 on a 2xx, 22 on a 4xx, with the answer shown either way
+	// and ended by a newline.
+	missing := xcloud([]string{"sign", "--curl", "GET", url + "/xcloud/v1/customers/FST-1536316721808-Nobody"}, "", env)
 	for _, c := range []struct {
 		cmd, status string
-	}{{r.stdout, "HTTP/1.1 200"}, {head.stdout, "HTTP/1.1 404"}} {
-		out, err := exec.Command("sh", "-c", c.cmd).CombinedOutput()
-		if err != nil || !strings.HasPrefix(string(out), c.status) {
-			t.Errorf("sh -c %s: %v\n%s", c.cmd, err, out)
+		exit        int
+	}{{r.stdout, "HTTP/1.1 200", 0}, {head.stdout, "HTTP/1.1 404", 22}, {missing.stdout, "HTTP/1.1 404", 22}} {
+		out, err := exec.Command("sh", "-c", c.cmd).Output() // stdout: curl reports a 4xx on stderr
+		code := 0
+		if exit, ok := err.(*exec.ExitError); ok {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != c.exit || !strings.HasPrefix(string(out), c.status) || !strings.HasSuffix(string(out), "\n") {
+			t.Errorf("sh -c %s: exit %d, want %d\n%q", c.cmd, code, c.exit, out)
 		}
 	}
 	if got := xcloud([]string{"customers", "get", cid(1)}, "", env); !strings.Contains(got.stdout, `"description":"it's curl"`) {

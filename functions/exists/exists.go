@@ -49,8 +49,10 @@ func serve(s Store) httpapi.Serve {
 		}
 		if len(missing) > 0 {
 			w.Header().Set(HeaderMissingIDs, strings.Join(missing, ","))
-			w.WriteHeader(http.StatusNotFound)
-			return nil
+			// An error, not a bare 404, so that the request's log line and
+			// metrics carry CUSTOMER_NOT_FOUND; a HEAD answer has no body.
+			return apierror.New(http.StatusNotFound, apierror.CodeCustomerNotFound,
+				fmt.Sprintf("%d of %d customers do not exist", len(missing), len(ids)))
 		}
 		w.WriteHeader(http.StatusOK) // api-proxy has no implicit 200
 		return nil

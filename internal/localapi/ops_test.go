@@ -25,6 +25,8 @@ func TestRequestLogLineAndEmbeddedMetrics(t *testing.T) {
 		{request{method: http.MethodGet, path: base + "/" + id, secret: "wrong"}, 401, "INVALID_SIGNATURE", 0, 1},
 		{request{method: http.MethodPut, path: base + "/" + id, body: `{}`, header: map[string]string{"If-Match": `"9"`}}, 412, "PRECONDITION_FAILED", 1, 0},
 		{request{method: http.MethodHead, path: base + "/" + id}, 200, "NONE", 0, 0},
+		// A HEAD 404 is an error like any 404: NONE means success.
+		{request{method: http.MethodHead, path: base + "/" + id + ",FST-1536316721808-Nobody"}, 404, "CUSTOMER_NOT_FOUND", 0, 0},
 	}
 	var requestIDs []string
 	for _, s := range sent {
@@ -65,7 +67,7 @@ func TestRequestLogLineAndEmbeddedMetrics(t *testing.T) {
 		if _, ok := m["coldStart"].(bool); !ok {
 			t.Errorf("line %d: coldStart missing: %v", i, m)
 		}
-		if s.code != "NONE" && m["errorCode"] != s.code {
+		if m["ErrorCode"] != s.code || (s.code != "NONE" && m["errorCode"] != s.code) {
 			t.Errorf("line %d: errorCode %v, want %s", i, m["errorCode"], s.code)
 		}
 		if s.auth == 1 && m["claimedServiceId"] != writer {
