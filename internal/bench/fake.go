@@ -13,7 +13,7 @@ import (
 	"sync"
 )
 
-// Item is a typical stored customer: the seed document, in DynamoDB JSON.
+// Item is a typical stored customer, every field set, in DynamoDB JSON.
 const Item = `{"customerId":{"S":"FST-1536316721808-NewCustomer"},"customerName":{"S":"Dewatering Solutions Inc"},` +
 	`"description":{"S":"Municipal water management services"},"contactInfo":{"M":{"email":{"S":"contact@dewatering-solutions.com"},` +
 	`"phone":{"S":"+1-555-0123"},"address":{"M":{"street":{"S":"123 Industrial Drive"},"city":{"S":"Springfield"},"state":{"S":"IL"},` +

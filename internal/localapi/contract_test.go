@@ -136,7 +136,7 @@ func TestRegisterReadUpdateListExists(t *testing.T) {
 		t.Errorf("GET shows API keys: %s", r.body)
 	}
 
-	// PUT: the seed's update.
+	// PUT: the example update, testdata/update.json.
 	r = e.do(request{method: http.MethodPut, path: base + "/" + id, body: fixture(t, "update.json")})
 	if r.status != http.StatusOK || r.header.Get("ETag") != `"2"` {
 		t.Fatalf("PUT: %d %v %s", r.status, r.header, r.body)

@@ -62,7 +62,7 @@ func Validation(fields []FieldError) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: CodeValidation, Message: "The request has invalid fields", Fields: fields}
 }
 
-// NotFound is the 404 for a customer id, worded as in the seed documents.
+// NotFound is the 404 for a customer id, worded as docs/API.md gives it.
 func NotFound(customerID string) *Error {
 	return &Error{
 		Status: http.StatusNotFound, Code: CodeCustomerNotFound,

@@ -154,9 +154,10 @@ func TestMergeSparse(t *testing.T) {
 	}
 }
 
-// TestMergeDecodedUpdates merges PUT bodies, as decoded, into the seed
+// TestMergeDecodedUpdates merges PUT bodies, as decoded, into a stored
 // customer: numbers written differently are the same value, names compare
-// trimmed, and the seed's PUT example changes every leaf it alters.
+// trimmed, and the example update (testdata/seed_put.json) changes every
+// leaf it alters.
 func TestMergeDecodedUpdates(t *testing.T) {
 	stored, err := customer.DecodeCreate(readFixture(t, "full_post.json"))
 	if err != nil {

@@ -54,7 +54,7 @@ func fullDoc() customer.Document {
 	return d
 }
 
-// seedDoc is what the seed POST body (testdata/seed_post.json) decodes to:
+// seedDoc is what the example POST body (testdata/seed_post.json) decodes to:
 // every field but the location.
 func seedDoc() customer.Document {
 	d := fullDoc()
