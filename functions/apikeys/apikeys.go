@@ -8,8 +8,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -95,7 +97,9 @@ func decode(body []byte) (store.KeyName, error) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return "", invalidJSON
 	}
-	var fields []apierror.FieldError
+	// Any object but {"key": "primary"|"secondary"} is one VALIDATION_ERROR
+	// of the field key, whose message says what else the body held.
+	var problems []string
 	var name store.KeyName
 	seen := map[string]bool{}
 	for dec.More() {
@@ -110,13 +114,13 @@ func decode(body []byte) (store.KeyName, error) {
 		}
 		switch {
 		case seen[field]:
-			fields = append(fields, apierror.FieldError{Field: field, Message: "appears more than once"})
+			problems = append(problems, fmt.Sprintf("%q appears more than once", field))
 		case field != keyField:
-			fields = append(fields, apierror.FieldError{Field: field, Message: "is not a known field"})
+			problems = append(problems, fmt.Sprintf("%q is not a known field", field))
 		default:
 			var s string
 			if json.Unmarshal(value, &s) != nil || (s != string(store.Primary) && s != string(store.Secondary)) {
-				fields = append(fields, apierror.FieldError{Field: keyField, Message: "must be primary or secondary"})
+				problems = append(problems, `its value must be "primary" or "secondary"`)
 			} else {
 				name = store.KeyName(s)
 			}
@@ -130,10 +134,11 @@ func decode(body []byte) (store.KeyName, error) {
 		return "", invalidJSON
 	}
 	if !seen[keyField] {
-		fields = append(fields, apierror.FieldError{Field: keyField, Message: "is required: primary or secondary"})
+		problems = append(problems, "it is required")
 	}
-	if len(fields) > 0 {
-		return "", apierror.Validation(fields)
+	if len(problems) > 0 {
+		return "", apierror.Validation([]apierror.FieldError{{Field: keyField,
+			Message: `must be the body's one field, "primary" or "secondary": ` + strings.Join(problems, "; ")}})
 	}
 	return name, nil
 }

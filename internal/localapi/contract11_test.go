@@ -252,7 +252,7 @@ func TestRegenerateKey(t *testing.T) {
 			{`{"key":"tertiary"}`, 400, "VALIDATION_ERROR", []string{"key"}},
 			{`{"key":1}`, 400, "VALIDATION_ERROR", []string{"key"}},
 			{`{"key":null}`, 400, "VALIDATION_ERROR", []string{"key"}},
-			{`{"key":"primary","also":"secondary"}`, 400, "VALIDATION_ERROR", []string{"also"}},
+			{`{"key":"primary","also":"secondary"}`, 400, "VALIDATION_ERROR", []string{"key"}}, // any other body: the field key
 			{`{"key":"primary","key":"secondary"}`, 400, "VALIDATION_ERROR", []string{"key"}},
 		} {
 			m := expectError(t, e.do(request{method: http.MethodPost, path: path, body: c.body}), c.status, c.code)

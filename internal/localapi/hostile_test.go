@@ -748,7 +748,7 @@ func TestHostileRequestsThroughTheLambdaPath(t *testing.T) {
 		{name: "regenerate with key null", fn: hApiKeys, req: regen(keys1, `{"key":null}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
 		{name: "regenerate with key a number", fn: hApiKeys, req: regen(keys1, `{"key":1}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
 		{name: "regenerate with an empty object", fn: hApiKeys, req: regen(keys1, `{}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
-		{name: "regenerate with an unknown field", fn: hApiKeys, req: regen(keys1, `{"key":"primary","apiKey":"mine"}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"apiKey"}},
+		{name: "regenerate with an unknown field", fn: hApiKeys, req: regen(keys1, `{"key":"primary","apiKey":"mine"}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
 		{name: "regenerate with key twice", fn: hApiKeys, req: regen(keys1, `{"key":"primary","key":"secondary"}`, nil), status: 400, code: "VALIDATION_ERROR", fields: []string{"key"}},
 		{name: "regenerate with a JSON string", fn: hApiKeys, req: regen(keys1, `"primary"`, nil), status: 400, code: "INVALID_JSON"},
 		{name: "regenerate with an empty body", fn: hApiKeys, req: regen(keys1, ``, nil), status: 400, code: "INVALID_JSON"},
