@@ -4,9 +4,10 @@ GO       ?= go
 PORT     ?= 3000
 BUILD_DIR = build
 
-# The functions of template.yaml, by logical id. A function's code is the
-# main package ./functions/<its id without "Function", in lower case>/bootstrap.
-FUNCTIONS := $(shell sed -n 's/^  \([A-Za-z0-9][A-Za-z0-9]*Function\):$$/\1/p' template.yaml)
+# The functions of template.yaml and of the nested events.yaml, by logical
+# id. A function's code is the main package
+# ./functions/<its id without "Function", in lower case>/bootstrap.
+FUNCTIONS := $(shell sed -n 's/^  \([A-Za-z0-9][A-Za-z0-9]*Function\):$$/\1/p' template.yaml events.yaml)
 
 # How Lambda (provided.al2023, arm64) binaries are built.
 LAMBDA_ENV   = CGO_ENABLED=0 GOOS=linux GOARCH=arm64
@@ -77,7 +78,7 @@ test-clients:
 	bash scripts/client-recipes.sh
 
 lint-template:
-	cfn-lint template.yaml monitoring.yaml
+	cfn-lint template.yaml monitoring.yaml events.yaml
 
 ## template: regenerate the alarms and dashboard (monitoring.yaml) and the Monitoring
 ##   resource of template.yaml from the functions' declarations (functions.All)

@@ -6,6 +6,7 @@ package functions
 
 import (
 	"github.com/xcloud/customers/functions/apikeys"
+	"github.com/xcloud/customers/functions/events"
 	"github.com/xcloud/customers/functions/exists"
 	"github.com/xcloud/customers/functions/get"
 	"github.com/xcloud/customers/functions/list"
@@ -22,6 +23,18 @@ var All = []function.Function{
 	list.Function,
 	exists.Function,
 	apikeys.Function,
+	events.Function, // fed by the table's stream, not a route
+}
+
+// API lists the functions that serve a route.
+func API() []function.Function {
+	var api []function.Function
+	for _, f := range All {
+		if f.HTTP() {
+			api = append(api, f)
+		}
+	}
+	return api
 }
 
 // ByID finds a function by its logical id.

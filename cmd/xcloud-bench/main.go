@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,6 +25,9 @@ import (
 
 	"github.com/xcloud/customers/functions"
 	"github.com/xcloud/customers/internal/bench"
+	"github.com/xcloud/customers/internal/localbus"
+	"github.com/xcloud/customers/shared/changeevent"
+	"github.com/xcloud/customers/shared/settings"
 )
 
 // The budgets, as docs/PERFORMANCE.md states them.
@@ -87,6 +91,9 @@ func (r *report) run(ctx context.Context) error {
 	}
 	if err := r.idempotentRegistration(ctx); err != nil {
 		return fmt.Errorf("idempotent registration: %w", err)
+	}
+	if err := r.streams(ctx); err != nil {
+		return fmt.Errorf("change events: %w", err)
 	}
 	if err := r.coldStarts(ctx); err != nil {
 		return fmt.Errorf("cold starts: %w", err)
@@ -276,6 +283,48 @@ func (r *report) idempotentRegistration(ctx context.Context) error {
 	calls, _ := r.fake.Calls()
 	fmt.Fprintf(tw, "POST with Idempotency-Key\t%d PutItem, %d in all\t1 PutItem %s\t\n", calls["PutItem"], total(calls),
 		r.judge(len(calls) == 1 && calls["PutItem"] == 1, fmt.Sprintf("a first registration with an Idempotency-Key made %v", calls)))
+	return tw.Flush()
+}
+
+// streams measures each function fed by the table's stream on batches of
+// its sizes, publishing to a stand-in bus: the process's CPU per batch and
+// per record, and the PutEvents calls per batch, at most one per ten events.
+func (r *report) streams(ctx context.Context) error {
+	fmt.Fprintf(r.out, "\nChange events: the publisher warm, per batch of stream records (one event each), on a stand-in bus\n")
+	tw := table(r.out, "function", "records", "batches", "µs per batch", "µs per record", "PutEvents per batch", "budget")
+	bus := localbus.Start()
+	bus.Forget = true
+	defer bus.Close()
+	for _, c := range bench.StreamCases {
+		for _, size := range c.Sizes {
+			batch, err := bench.StreamBatch(r.root, c.Record, size)
+			if err != nil {
+				return err
+			}
+			env := append(slices.Clone(r.env), bus.Env()...)
+			env = append(env, settings.EnvEventBus+"=bench-customers", settings.EnvEventsQueue+"="+bus.QueueURL())
+			p, err := bench.Start(ctx, bench.Run{Binary: r.binary(c.Function), Env: env, Event: batch, Stream: true})
+			if err != nil {
+				return err
+			}
+			if _, err := p.Invoke(ctx, 5); err != nil { // warm
+				p.Close()
+				return err
+			}
+			n := max(5, r.invocations/size/4)
+			calls, taken := bus.Calls(), bus.Taken()
+			cpu, err := p.CPUPerInvocation(ctx, n)
+			p.Close()
+			if err != nil {
+				return err
+			}
+			perBatch := float64(bus.Calls()-calls) / float64(n)
+			events := float64(bus.Taken()-taken) / float64(n)
+			limit := math.Ceil(events / changeevent.MaxEntries)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.1f\t%.1f\t≤ %.0f %s\t\n", c.Function, size, n, us(cpu), us(cpu)/float64(size), perBatch, limit,
+				r.judge(perBatch <= limit && events == float64(size), fmt.Sprintf("%s: %.1f PutEvents and %.1f events per batch of %d", c.Function, perBatch, events, size)))
+		}
+	}
 	return tw.Flush()
 }
 

@@ -38,6 +38,9 @@ func TestSignsCopiesAndLeavesTheFixtures(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: no signed copy: %v", f.Event, err)
 		}
+		if ev.Stream() {
+			continue
+		}
 		headers, _ := ev["headers"].(map[string]any)
 		ts, _ := headers["x-xcloud-timestamp"].(string)
 		if sec, err := strconv.ParseInt(ts, 10, 64); err != nil || time.Since(time.Unix(sec, 0)).Abs() > time.Minute {

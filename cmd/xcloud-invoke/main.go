@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/xcloud/customers/internal/localdynamo"
 	"github.com/xcloud/customers/internal/localinvoke"
@@ -106,8 +107,16 @@ func run() error {
 		if inv.Result.Error != nil {
 			return functionFailed{fmt.Errorf("%s %s: %w", id, path, inv.Result.Error)}
 		}
-		fmt.Fprintf(os.Stderr, "%s %s: status %d in %.1f ms\n", id, path, inv.Response.StatusCode,
-			float64(inv.Result.Duration.Microseconds())/1000)
+		ms := float64(inv.Result.Duration.Microseconds()) / 1000
+		if inv.Published != nil || inv.DeadLetters != nil || len(inv.Batch.BatchItemFailures) > 0 || strings.Contains(path, "stream") {
+			// A batch of stream records: what went to the stand-in bus.
+			fmt.Fprintf(os.Stderr, "%s %s: %d events published, %d dead letters, %d records given back, in %.1f ms\n", id, path,
+				len(inv.Published), len(inv.DeadLetters), len(inv.Batch.BatchItemFailures), ms)
+			out, _ := json.MarshalIndent(map[string]any{"published": inv.Published, "deadLetters": inv.DeadLetters, "response": inv.Batch}, "", "  ")
+			fmt.Println(string(out))
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "%s %s: status %d in %.1f ms\n", id, path, inv.Response.StatusCode, ms)
 		out, _ := json.MarshalIndent(inv.Response, "", "  ")
 		fmt.Println(string(out))
 	}

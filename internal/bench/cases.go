@@ -25,6 +25,18 @@ var Cases = []Case{
 	{"ApiKeysFunction", "apikeys.json", "apikeys", "UpdateItem"},
 }
 
+// StreamCase is how the report measures a function fed by the table's
+// stream: batches of Sizes copies of the record of Record (events/), each
+// copy another customer's.
+type StreamCase struct {
+	Function string
+	Record   string
+	Sizes    []int
+}
+
+// StreamCases are the functions fed by the stream.
+var StreamCases = []StreamCase{{"EventsFunction", "stream-update.json", []int{1, 100}}}
+
 // CaseOf returns the case of function id.
 func CaseOf(id string) (Case, error) {
 	for _, c := range Cases {

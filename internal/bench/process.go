@@ -113,6 +113,31 @@ func SignedEvent(root, fixture string) ([]byte, error) {
 	return signed(root, fixture, nil)
 }
 
+// StreamBatch is a batch of n stream records: copies of the first record of
+// the fixture events/<fixture>, each of another customer, with its own
+// event id and sequence number.
+func StreamBatch(root, fixture string, n int) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(root, "events", fixture))
+	if err != nil {
+		return nil, err
+	}
+	var batch events.DynamoDBEvent
+	if err := json.Unmarshal(b, &batch); err != nil || len(batch.Records) == 0 {
+		return nil, fmt.Errorf("stream batch: %s holds no stream records (%v)", fixture, err)
+	}
+	// Each copy of another customer: the record's JSON with the id swapped.
+	one, _ := json.Marshal(batch.Records[0])
+	id := batch.Records[0].Change.Keys["customerId"].String()
+	records := make([]json.RawMessage, n)
+	for i := range n {
+		r := strings.ReplaceAll(string(one), id, fmt.Sprintf("%s%03d", id, i))
+		r = strings.Replace(r, `"eventID":"`, fmt.Sprintf(`"eventID":"%03d`, i), 1)
+		r = strings.Replace(r, `"SequenceNumber":"`, fmt.Sprintf(`"SequenceNumber":"%03d`, i), 1)
+		records[i] = json.RawMessage(r)
+	}
+	return json.Marshal(map[string]any{"Records": records})
+}
+
 // ExistsEvent is the exists fixture asking after n customers at once,
 // signed now.
 func ExistsEvent(root string, n int) ([]byte, error) {
@@ -161,7 +186,8 @@ func signed(root, fixture string, edit func(fixtures.Event)) ([]byte, error) {
 type Run struct {
 	Binary string
 	Env    []string // "NAME=value" (see FunctionEnv)
-	Event  []byte   // a payload 2.0 event (see SignedEvent)
+	Event  []byte   // a payload 2.0 event (see SignedEvent), or a batch of stream records (StreamBatch)
+	Stream bool     // Event is a batch of stream records
 }
 
 // functionName is the AWS_LAMBDA_FUNCTION_NAME the binaries run under:
@@ -197,7 +223,7 @@ func (p *Process) Invoke(ctx context.Context, n int) (lambdarun.Result, error) {
 	var res lambdarun.Result
 	for range n {
 		var err error
-		if res, err = checked(ctx, p.Process, p.run.Event); err != nil {
+		if res, err = checked(ctx, p.Process, p.run.Event, p.run.Stream); err != nil {
 			return res, fmt.Errorf("%s: %w%s", filepath.Base(p.run.Binary), err, p.stderr)
 		}
 	}
@@ -320,13 +346,20 @@ func readMemory(path string) (rss, hwm int64, err error) {
 }
 
 // checked hands p one event and checks the answer (see Process.Invoke).
-func checked(ctx context.Context, p *lambdarun.Process, event []byte) (lambdarun.Result, error) {
+func checked(ctx context.Context, p *lambdarun.Process, event []byte, stream bool) (lambdarun.Result, error) {
 	res, err := p.Invoke(ctx, event)
 	if err != nil {
 		return res, err
 	}
 	if res.Error != nil {
 		return res, fmt.Errorf("function error: %w", res.Error)
+	}
+	if stream {
+		var batch events.DynamoDBEventResponse
+		if err := json.Unmarshal(res.Payload, &batch); err != nil || len(batch.BatchItemFailures) > 0 {
+			return res, fmt.Errorf("answer %.200q: want a stream batch response with no failure (%v)", res.Payload, err)
+		}
+		return res, nil
 	}
 	var resp events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(res.Payload, &resp); err != nil {

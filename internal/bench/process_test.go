@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,9 +46,9 @@ func built(t *testing.T) (get, idiomatic, minimal Run, fake *FakeDynamoDB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Run{filepath.Join(dir, "get"), env, event},
-		Run{filepath.Join(dir, "idiomatic"), append(env, "IDIOMATIC_OPERATION=get"), event},
-		Run{filepath.Join(dir, "minimal"), nil, event}, fake
+	return Run{Binary: filepath.Join(dir, "get"), Env: env, Event: event},
+		Run{Binary: filepath.Join(dir, "idiomatic"), Env: append(env, "IDIOMATIC_OPERATION=get"), Event: event},
+		Run{Binary: filepath.Join(dir, "minimal"), Event: event}, fake
 }
 
 // The process measurements of the get function and its two references: each
@@ -139,9 +140,9 @@ func TestProcessMeasurements(t *testing.T) {
 			run  Run
 			want string
 		}{
-			{Run{get.Binary, get.Env, bad}, "status 401"},
-			{Run{get.Binary, get.Env, []byte(`"not an event"`)}, "status 400"},
-			{Run{get.Binary, nil, get.Event}, "TABLE_NAME is not set"},
+			{Run{Binary: get.Binary, Env: get.Env, Event: bad}, "status 401"},
+			{Run{Binary: get.Binary, Env: get.Env, Event: []byte(`"not an event"`)}, "status 400"},
+			{Run{Binary: get.Binary, Event: get.Event}, "TABLE_NAME is not set"},
 		} {
 			if _, err := ColdStart(ctx, c.run); err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("cold start: error %v, want %q", err, c.want)
@@ -183,16 +184,46 @@ func TestReadMemory(t *testing.T) {
 	}
 }
 
-// Every function is measured: each has its case, and each case a function.
+// Every function is measured: each serving a route has its case, each fed
+// by the stream its stream case, and each case is of a function.
 func TestEveryFunctionHasACase(t *testing.T) {
 	for _, f := range functions.All {
-		if _, err := CaseOf(f.ID); err != nil {
-			t.Error(err)
+		if f.HTTP() {
+			if _, err := CaseOf(f.ID); err != nil {
+				t.Error(err)
+			}
+		} else if !slices.ContainsFunc(StreamCases, func(c StreamCase) bool { return c.Function == f.ID }) {
+			t.Errorf("no stream case for %s", f.ID)
 		}
 	}
 	for _, c := range Cases {
-		if _, ok := functions.ByID(c.Function); !ok {
-			t.Errorf("case of %s, which is not a function", c.Function)
+		if f, ok := functions.ByID(c.Function); !ok || !f.HTTP() {
+			t.Errorf("case of %s, which is not a function serving a route", c.Function)
 		}
+	}
+	for _, c := range StreamCases {
+		if f, ok := functions.ByID(c.Function); !ok || f.HTTP() {
+			t.Errorf("stream case of %s, which is not a function fed by the stream", c.Function)
+		}
+	}
+}
+
+// A stream batch is n records of n customers, each its own.
+func TestStreamBatch(t *testing.T) {
+	b, err := StreamBatch("../..", "stream-update.json", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch events.DynamoDBEvent
+	if err := json.Unmarshal(b, &batch); err != nil || len(batch.Records) != 3 {
+		t.Fatalf("%v: %d records", err, len(batch.Records))
+	}
+	seen := map[string]bool{}
+	for _, r := range batch.Records {
+		id := r.Change.Keys["customerId"].String()
+		if seen[id] || seen[r.EventID] || seen[r.Change.SequenceNumber] || r.Change.NewImage["customerId"].String() != id {
+			t.Errorf("record %s %s %s repeats or mixes customers", id, r.EventID, r.Change.SequenceNumber)
+		}
+		seen[id], seen[r.EventID], seen[r.Change.SequenceNumber] = true, true, true
 	}
 }

@@ -22,7 +22,7 @@ func TestTemplateRoutesMatchHandlerPatterns(t *testing.T) {
 		t.Fatal(err)
 	}
 	handlers := map[string]string{}
-	for _, f := range functions.All {
+	for _, f := range functions.API() {
 		handlers[f.ID] = f.Route
 	}
 	fromTemplate := map[string]string{}

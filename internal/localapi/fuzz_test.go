@@ -28,10 +28,10 @@ func FuzzLambdaHandler(f *testing.F) {
 	s.Credentials = credentials
 	byID := lambdaEntries(f, s, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	var entries []lambdaEntry
-	for _, fn := range functions.All {
+	for _, fn := range functions.API() {
 		entries = append(entries, byID[fn.ID])
 	}
-	// fn indexes functions.All: register, update, get, list, exists, apiKeys.
+	// fn indexes functions.API(): register, update, get, list, exists, apiKeys.
 	seed := fixture(f, "register.json")
 	f.Add(uint8(0), "POST", base, "", seed, false, "application/json", "", "", true, int16(0))
 	f.Add(uint8(0), "POST", base, "", seed, false, "application/json", "", "retry-1", true, int16(0))

@@ -29,8 +29,8 @@ type Options func(f function.Function, s settings.Settings) deps.Options
 // Handlers builds each function's handler, by logical id, each on
 // dependencies of its own built from s as its Lambda main builds them.
 func Handlers(ctx context.Context, s settings.Settings, log *slog.Logger, options Options) (map[string]http.Handler, error) {
-	hs := make(map[string]http.Handler, len(functions.All))
-	for _, f := range functions.All {
+	hs := map[string]http.Handler{}
+	for _, f := range functions.API() {
 		var o deps.Options
 		if options != nil {
 			o = options(f, s)

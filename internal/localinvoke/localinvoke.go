@@ -2,7 +2,9 @@
 // way `sam local invoke` does but without Docker: it builds a function's
 // bootstrap for this host, starts it under the Lambda Runtime API with the
 // environment template.yaml gives it (overlaid with events/env.json, as
-// --env-vars does), re-signs the event, and returns the response.
+// --env-vars does), re-signs the event, and returns the response. The
+// change-event publisher publishes to a stand-in bus (internal/localbus),
+// whose entries and dead letters come back with its answer.
 package localinvoke
 
 import (
@@ -22,6 +24,7 @@ import (
 	"github.com/xcloud/customers/functions"
 	"github.com/xcloud/customers/internal/fixtures"
 	"github.com/xcloud/customers/internal/lambdarun"
+	"github.com/xcloud/customers/internal/localbus"
 	"github.com/xcloud/customers/internal/samtemplate"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/settings"
@@ -44,7 +47,11 @@ type Invoker struct {
 	signer    hmacauth.Signer
 	manifest  *fixtures.Manifest
 	processes map[string]*lambdarun.Process
+	bus       *localbus.Bus
 }
+
+// LocalBus names the stand-in bus in the publisher's environment.
+const LocalBus = "local-customers"
 
 // New reads template.yaml and events/ under opts.Root.
 func New(opts Options) (*Invoker, error) {
@@ -69,7 +76,8 @@ func New(opts Options) (*Invoker, error) {
 	if opts.Logs == nil {
 		opts.Logs = io.Discard
 	}
-	return &Invoker{opts: opts, template: tpl, localEnv: env, signer: signer, manifest: m, processes: map[string]*lambdarun.Process{}}, nil
+	return &Invoker{opts: opts, template: tpl, localEnv: env, signer: signer, manifest: m, processes: map[string]*lambdarun.Process{},
+		bus: localbus.Start()}, nil
 }
 
 // Manifest is the fixtures' manifest.
@@ -95,6 +103,13 @@ func (iv *Invoker) Env(id string) ([]string, error) {
 	}
 	env[settings.EnvDynamoDBEndpoint] = iv.opts.Endpoint
 	env[settings.EnvTable] = iv.opts.Table
+	if _, publishes := fn.Env[settings.EnvEventBus]; publishes {
+		env[settings.EnvEventBus], env[settings.EnvEventsQueue] = LocalBus, iv.bus.QueueURL()
+		for _, kv := range iv.bus.Env() {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+	}
 	out := make([]string, 0, len(env))
 	for k, v := range env {
 		out = append(out, k+"="+v)
@@ -122,9 +137,14 @@ func (iv *Invoker) Build(ctx context.Context, id string) (string, error) {
 
 // Invocation is the outcome of invoking one event.
 type Invocation struct {
-	Response     events.APIGatewayV2HTTPResponse
+	Response     events.APIGatewayV2HTTPResponse // of a request
 	Result       lambdarun.Result
 	InitDuration time.Duration // the cold start, when this invocation started the function
+	// Of a batch of stream records: the answer, and what the publisher put
+	// on the bus and in the dead-letter queue during the invocation.
+	Batch       events.DynamoDBEventResponse
+	Published   []localbus.Entry
+	DeadLetters []string
 }
 
 // Invoke re-signs the event at path and invokes function id with it,
@@ -135,8 +155,10 @@ func (iv *Invoker) Invoke(ctx context.Context, id, path string) (*Invocation, er
 		return nil, err
 	}
 	f, _ := iv.manifest.Find(path)
-	if err := ev.Resign(fixtures.SignerFor(f, iv.signer), time.Now()); err != nil {
-		return nil, fmt.Errorf("sign %s: %w", path, err)
+	if !ev.Stream() {
+		if err := ev.Resign(fixtures.SignerFor(f, iv.signer), time.Now()); err != nil {
+			return nil, fmt.Errorf("sign %s: %w", path, err)
+		}
 	}
 	payload, err := json.Marshal(ev)
 	if err != nil {
@@ -160,8 +182,18 @@ func (iv *Invoker) Invoke(ctx context.Context, id, path string) (*Invocation, er
 		iv.processes[id] = p
 		inv.InitDuration = p.InitDuration
 	}
+	entries, letters := len(iv.bus.Entries()), len(iv.bus.Messages())
 	if inv.Result, err = p.Invoke(ctx, payload); err != nil {
 		return nil, fmt.Errorf("invoke %s: %w", id, err)
+	}
+	if ev.Stream() {
+		inv.Published, inv.DeadLetters = iv.bus.Entries()[entries:], iv.bus.Messages()[letters:]
+		if inv.Result.Error == nil {
+			if err := json.Unmarshal(inv.Result.Payload, &inv.Batch); err != nil {
+				return nil, fmt.Errorf("%s answered %q, not a stream batch response: %w", id, inv.Result.Payload, err)
+			}
+		}
+		return inv, nil
 	}
 	if inv.Result.Error == nil {
 		if err := json.Unmarshal(inv.Result.Payload, &inv.Response); err != nil {
@@ -176,4 +208,5 @@ func (iv *Invoker) Close() {
 	for _, p := range iv.processes {
 		p.Close()
 	}
+	iv.bus.Close()
 }

@@ -40,7 +40,18 @@ const maxMetrics = 10
 type App struct {
 	Functions  []function.Function
 	Operations []string // DynamoDB actions without the prefix, "GetItem"
+	// Nested names, by function id, the nested application of template.yaml
+	// that declares a function, when not template.yaml itself: its name
+	// (and a stream function's dead-letter queue) come from its outputs.
+	Nested map[string]string
 }
+
+// deadLetters is the parameter of a stream function's dead-letter queue,
+// and the output of its nested application that gives it.
+func deadLetters(f function.Function) string { return f.ID + "DeadLetterQueue" }
+
+// deadLetterOutput is that output.
+const deadLetterOutput = "DeadLetterQueueName"
 
 // Resource is the Monitoring resource of template.yaml, between the markers.
 func Resource(app App) string {
@@ -60,7 +71,14 @@ func Resource(app App) string {
         SignatureFailureThreshold: !Ref SignatureFailureThreshold
 `)
 	for _, f := range app.Functions {
-		fmt.Fprintf(&b, "        %s: !Ref %s\n", f.ID, f.ID)
+		if nested := app.Nested[f.ID]; nested != "" {
+			fmt.Fprintf(&b, "        %s: !GetAtt %s.Outputs.%s\n", f.ID, nested, f.ID)
+		} else {
+			fmt.Fprintf(&b, "        %s: !Ref %s\n", f.ID, f.ID)
+		}
+		if !f.HTTP() {
+			fmt.Fprintf(&b, "        %s: !GetAtt %s.Outputs.%s\n", deadLetters(f), app.Nested[f.ID], deadLetterOutput)
+		}
 	}
 	b.WriteString(End)
 	return b.String()
@@ -96,6 +114,9 @@ func Template(app App) ([]byte, error) {
 	)
 	for _, f := range app.Functions {
 		add(params, f.ID, mapping("Type", "String", "Description", "The name of "+f.ID+"."))
+		if !f.HTTP() {
+			add(params, deadLetters(f), mapping("Type", "String", "Description", "The name of "+f.ID+"'s dead-letter queue."))
+		}
 	}
 	resources := mapping()
 	for _, a := range alarms(app) {
@@ -210,7 +231,7 @@ func alarms(app App) []alarm {
 		errs = append(errs, metricQuery(e, "AWS/Lambda", "Errors", "Sum", 60, "FunctionName", ref(f.ID)))
 		throttles = append(throttles, metricQuery(t, "AWS/Lambda", "Throttles", "Sum", 60, "FunctionName", ref(f.ID)))
 		errIDs, throttleIDs = append(errIDs, e), append(throttleIDs, t)
-		if f.Route != "" {
+		if f.HTTP() {
 			s := fmt.Sprintf("signatures%d", i)
 			sigs = append(sigs, metricQuery(s, httpapi.MetricsNamespace, "SignatureFailures", "Sum", 300, "Route", f.Route))
 			sigIDs = append(sigIDs, s)
@@ -221,7 +242,7 @@ func alarms(app App) []alarm {
 		ops = append(ops, metricQuery(id, "AWS/DynamoDB", "ThrottledRequests", "Sum", 300, "TableName", ref("TableName"), "Operation", op))
 		opIDs = append(opIDs, id)
 	}
-	return []alarm{
+	list := []alarm{
 		{
 			id: "ApiServerErrorRateAlarm", name: "api-5xx-rate",
 			description: "More than 1% of API requests got a 5xx answer over 5 minutes (with at least 20 requests): function crashes or timeouts, Lambda throttling, or 503 SERVICE_UNAVAILABLE after DynamoDB failures." + runbook("api-5xx-rate"),
@@ -263,6 +284,23 @@ func alarms(app App) []alarm {
 			label: "Signature failures, all routes", expression: sumOf(sigIDs), metrics: sigs,
 		},
 	}
+	for _, f := range app.Functions {
+		if f.HTTP() {
+			continue
+		}
+		list = append(list, alarm{
+			id: "EventsDeadLettersAlarm", name: "events-dead-letters",
+			description: "Change events or stream records that could not be published are waiting in the dead-letter queue: consumers of the bus missed them until they are replayed." + runbook("events-dead-letters"),
+			threshold:   0, periods: 1, toAlarm: 1,
+			namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", period: 300, dims: []any{"QueueName", ref(deadLetters(f))},
+		}, alarm{
+			id: "EventsIteratorAgeAlarm", name: "events-iterator-age",
+			description: "The change-event publisher was more than a minute behind the table's stream in 3 of the last 5 minutes: events reach the bus late, and past 24 hours records expire." + runbook("events-iterator-age"),
+			threshold:   60000, periods: 5, toAlarm: 3,
+			namespace: "AWS/Lambda", metric: "IteratorAge", stat: "Maximum", period: 60, dims: []any{"FunctionName", ref(f.ID)},
+		})
+	}
+	return list
 }
 
 // The dashboard's grid: 24 units wide, widgets of 8 by 6 three to a row.
@@ -297,7 +335,7 @@ func dashboardBody(app App) (string, error) {
 	routes := func(metric, stat string) []any {
 		var series []any
 		for _, f := range app.Functions {
-			if f.Route != "" {
+			if f.HTTP() {
 				series = append(series, []any{httpapi.MetricsNamespace, metric, "Route", f.Route, map[string]any{"label": f.Route, "stat": stat}})
 			}
 		}
@@ -350,6 +388,23 @@ func dashboardBody(app App) (string, error) {
 		[]any{"AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", "${TableName}", map[string]any{"stat": "Sum"}},
 	}, nil)
 	metric("DynamoDB throttles", throttled, nil)
+	for _, f := range app.Functions {
+		if f.HTTP() {
+			continue
+		}
+		metric("Change events: stream records, published, dead letters", []any{
+			[]any{httpapi.MetricsNamespace, "StreamRecords", map[string]any{"stat": "Sum"}},
+			[]any{httpapi.MetricsNamespace, "EventsPublished", map[string]any{"stat": "Sum"}},
+			[]any{httpapi.MetricsNamespace, "DeadLetters", map[string]any{"stat": "Sum"}},
+			[]any{httpapi.MetricsNamespace, "PublishFailures", map[string]any{"stat": "Sum", "label": "batches given back"}},
+		}, nil)
+		metric("Change events: behind the stream (iterator age)", []any{
+			[]any{"AWS/Lambda", "IteratorAge", "FunctionName", "${" + f.ID + "}", map[string]any{"stat": "Maximum"}},
+		}, ms)
+		metric("Change events: dead-letter queue", []any{
+			[]any{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "${" + deadLetters(f) + "}", map[string]any{"stat": "Maximum"}},
+		}, nil)
+	}
 
 	x = gridWidth // the log panels start a row of their own
 	logs := func(title, query string) {
@@ -401,9 +456,16 @@ func Files(root string, fns []function.Function) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	app := App{Functions: fns}
+	app := App{Functions: fns, Nested: map[string]string{}}
 	for _, fn := range tpl {
+		if fn.Application != "" {
+			app.Nested[fn.ID] = fn.Application
+		}
 		for _, st := range fn.Statements {
+			// Operations on the table, not the stream reads Lambda makes.
+			if !strings.Contains(strings.Join(st.Resources, " "), samtemplate.TableID) {
+				continue
+			}
 			for _, a := range st.Actions {
 				if op, ok := strings.CutPrefix(a, "dynamodb:"); ok && !slices.Contains(app.Operations, op) {
 					app.Operations = append(app.Operations, op)

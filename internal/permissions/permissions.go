@@ -9,13 +9,16 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xcloud/customers/internal/samtemplate"
@@ -77,7 +80,7 @@ func (r *Recorder) For(fn string, s settings.Settings) func(*middleware.Stack) e
 }
 
 // prefixes are the IAM action prefixes of the SDK's service ids.
-var prefixes = map[string]string{"DynamoDB": "dynamodb", "Secrets Manager": "secretsmanager"}
+var prefixes = map[string]string{"DynamoDB": "dynamodb", "Secrets Manager": "secretsmanager", "EventBridge": "events", "SQS": "sqs"}
 
 // resources names what a call's input acts on, as template names go.
 func resources(input any, s settings.Settings) []string {
@@ -112,6 +115,21 @@ func resources(input any, s settings.Settings) []string {
 			out = append(out, table(&name))
 		}
 		return out
+	case *eventbridge.PutEventsInput:
+		var out []string
+		for _, e := range in.Entries {
+			if deref(e.EventBusName) == s.EventBus {
+				out = append(out, "bus:"+settings.EnvEventBus)
+			} else {
+				out = append(out, "bus "+deref(e.EventBusName))
+			}
+		}
+		return out
+	case *sqs.SendMessageInput:
+		if deref(in.QueueUrl) == s.EventsQueue {
+			return []string{"queue:" + settings.EnvEventsQueue}
+		}
+		return []string{"queue " + deref(in.QueueUrl)}
 	case *secretsmanager.GetSecretValueInput:
 		switch deref(in.SecretId) {
 		case s.CredentialsSecretID:
@@ -131,8 +149,10 @@ func deref(s *string) string {
 	return *s
 }
 
-// FromTemplate is what the template grants each function, with resources
-// named as the Recorder names them.
+// FromTemplate is what the template grants each function for its code to
+// use, with resources named as the Recorder names them. What the Lambda
+// service does with the function's role is left out: reading the stream of
+// an event source mapping, sending failed batches to its destination.
 func FromTemplate(fns map[string]*samtemplate.Function) Grants {
 	grants := Grants{}
 	for id, fn := range fns {
@@ -142,7 +162,9 @@ func FromTemplate(fns map[string]*samtemplate.Function) Grants {
 			}
 			for _, action := range st.Actions {
 				for _, r := range st.Resources {
-					grants.add(id, Grant{action, resourceName(fn, r)})
+					if !serviceUses(fn, action, r) {
+						grants.add(id, Grant{action, resourceName(fn, r)})
+					}
 				}
 			}
 		}
@@ -150,11 +172,42 @@ func FromTemplate(fns map[string]*samtemplate.Function) Grants {
 	return grants
 }
 
+// streamReads are what Lambda calls on a mapping's stream.
+var streamReads = []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
+
+var refs = regexp.MustCompile(`!Ref ([A-Za-z0-9]+)`)
+
+// serviceUses reports whether the Lambda service, not the function's code,
+// uses a grant: a stream read on the function's mapping's stream, or a send
+// to a failure destination given by a parameter the mapping names.
+func serviceUses(fn *samtemplate.Function, action, resource string) bool {
+	if slices.Contains(streamReads, action) && slices.Contains(fn.Streams, resource) {
+		return true
+	}
+	if action != "sqs:SendMessage" {
+		return false
+	}
+	for _, d := range fn.FailureDestinations {
+		for _, m := range refs.FindAllStringSubmatch(resource, -1) {
+			if m[1] != "AWS" && strings.Contains(d, "!Ref "+m[1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // resourceName names a resource of the template as the Recorder does.
 func resourceName(fn *samtemplate.Function, expr string) string {
 	for _, env := range []string{settings.EnvCredentialsSecretID, settings.EnvPageTokenSecretID} {
 		if v, ok := fn.Env[env]; ok && v == expr {
 			return "secret:" + env
+		}
+	}
+	// The bus and the queue: the variable names them, the policy its ARN.
+	for kind, env := range map[string]string{"bus": settings.EnvEventBus, "queue": settings.EnvEventsQueue} {
+		if id, ok := strings.CutPrefix(fn.Env[env], "!Ref "); ok && expr == "!GetAtt "+id+".Arn" {
+			return kind + ":" + env
 		}
 	}
 	if strings.Contains(expr, samtemplate.TableID+".Arn") {

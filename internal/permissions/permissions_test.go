@@ -35,9 +35,19 @@ func grants(t *testing.T, old, new string) permissions.Grants {
 		}
 		text = strings.Replace(text, old, new, 1)
 	}
-	path := filepath.Join(t.TempDir(), "template.yaml")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "template.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	for _, nested := range []string{"events.yaml", "monitoring.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../..", nested))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, nested), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	fns, err := samtemplate.Read(path)
 	if err != nil {
@@ -57,10 +67,10 @@ func TestCompareCatchesRemovedAndExtraGrants(t *testing.T) {
 		name, old, new string
 		want           []string
 	}{
-		{"a grant removed", "Action: dynamodb:GetItem", "Action: dynamodb:DescribeTable",
+		{"a grant removed", `Action: "dynamodb:GetItem"`, `Action: "dynamodb:DescribeTable"`,
 			[]string{"GetFunction performs dynamodb:GetItem on table, which its policy in template.yaml does not grant",
 				"GetFunction is granted dynamodb:DescribeTable on table in template.yaml, which no test saw it use"}},
-		{"a grant added", "Action: dynamodb:GetItem", "Action: [dynamodb:GetItem, dynamodb:DeleteItem]",
+		{"a grant added", `Action: "dynamodb:GetItem"`, `Action: ["dynamodb:GetItem", "dynamodb:DeleteItem"]`,
 			[]string{"GetFunction is granted dynamodb:DeleteItem on table in template.yaml, which no test saw it use"}},
 		{"the index's grant on the table", `Resource: !Sub "${CustomersTable.Arn}/index/status-index"`, "Resource: !GetAtt CustomersTable.Arn",
 			[]string{"ListFunction performs dynamodb:Query on index/status-index, which its policy in template.yaml does not grant",
@@ -78,8 +88,7 @@ func TestCompareCatchesRemovedAndExtraGrants(t *testing.T) {
 	}
 }
 
-// The recorder names what the SDK calls act on as the template does, and
-// leaves out what a local DynamoDB's adaptation reads.
+// The recorder names what the SDK calls act on as the template does.
 func TestRecorder(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(`{}`))), 10))

@@ -43,7 +43,10 @@ func Check(fns map[string]*Function, code []Code, root string) []error {
 		for _, r := range fn.Routes {
 			patterns = append(patterns, r.Pattern())
 		}
-		if len(patterns) != 1 || patterns[0] != c.Pattern {
+		switch {
+		case c.Pattern == "" && (len(patterns) > 0 || len(fn.Streams) != 1):
+			fail("%s: fed by the stream, it has routes %q and %d event source mappings; want none and one", c.ID, patterns, len(fn.Streams))
+		case c.Pattern != "" && (len(patterns) != 1 || patterns[0] != c.Pattern):
 			fail("%s: the template routes %q, the handler serves %q", c.ID, patterns, c.Pattern)
 		}
 		for _, name := range c.Env {
@@ -53,7 +56,7 @@ func Check(fns map[string]*Function, code []Code, root string) []error {
 		}
 		// Each function's own reserved concurrency, so that one busy route
 		// cannot take every execution the account allows.
-		if want := strings.TrimSuffix(c.ID, "Function") + "ReservedConcurrency"; fn.ReservedConcurrencyParameter != want {
+		if want := strings.TrimSuffix(c.ID, "Function") + "ReservedConcurrency"; c.Pattern != "" && fn.ReservedConcurrencyParameter != want {
 			fail("%s: ReservedConcurrentExecutions is %q; want the parameter %s under a condition that -1 means none", c.ID, fn.ReservedConcurrencyParameter, want)
 		}
 		for _, p := range fn.ManagedPolicies {

@@ -37,17 +37,14 @@ func TestTemplateMatchesCode(t *testing.T) {
 // The check must fail on each kind of drift: a changed route, a wildcard
 // grant, a missing variable, missing or broken code.
 func TestCheckCatchesDrift(t *testing.T) {
-	original, err := os.ReadFile(filepath.Join(root, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range []struct {
 		name      string
-		old, new  string // template edit
+		in        string // the file edited: template.yaml unless given
+		old, new  string // its edit
 		editCode  func([]samtemplate.Code)
 		wantError string
 	}{
-		{name: "route path", old: "Path: /xcloud/v1/customers\n", new: "Path: /xcloud/v1/customer\n", wantError: "the template routes"},
+		{name: "route path", old: `Path: "/xcloud/v1/customers"}`, new: `Path: "/xcloud/v1/customer"}`, wantError: "the template routes"},
 		{name: "route method", old: "Method: HEAD", new: "Method: GET", wantError: "the template routes"},
 		{name: "wildcard action", old: "dynamodb:PutItem", new: "dynamodb:*", wantError: `grants "dynamodb:*"`},
 		{name: "wildcard resource", old: "Resource: !GetAtt CustomersTable.Arn", new: "Resource: \"*\"", wantError: `grants "*"`},
@@ -56,23 +53,36 @@ func TestCheckCatchesDrift(t *testing.T) {
 		{name: "reserved concurrency missing", old: "      ReservedConcurrentExecutions: !If [ReserveList, !Ref ListReservedConcurrency, !Ref AWS::NoValue]\n", new: "", wantError: "ListFunction: ReservedConcurrentExecutions"},
 		{name: "reserved concurrency shared", old: "!If [ReserveGet, !Ref GetReservedConcurrency,", new: "!If [ReserveList, !Ref ListReservedConcurrency,", wantError: "GetFunction: ReservedConcurrentExecutions"},
 		{name: "reserved concurrency condition", old: "ReserveExists: !Not [!Equals [!Ref ExistsReservedConcurrency, -1]]", new: "ReserveExists: !Not [!Equals [!Ref ExistsReservedConcurrency, 0]]", wantError: "ExistsFunction: ReservedConcurrentExecutions"},
+		{name: "stream function without its mapping", in: "events.yaml", old: "FunctionName: !Ref EventsFunction", new: "FunctionName: !Ref Other", wantError: "EventsFunction: fed by the stream"},
+		{name: "wildcard grant in a nested template", in: "events.yaml", old: `Action: "events:PutEvents", Resource: !GetAtt EventBus.Arn`, new: `Action: "events:PutEvents", Resource: "*"`, wantError: `EventsFunction: policy statement grants "*"`},
 		{name: "code folder missing", editCode: func(cs []samtemplate.Code) { cs[0].Main = "./functions/nowhere/bootstrap" }, wantError: "code folder"},
 		{name: "code does not build", editCode: func(cs []samtemplate.Code) { cs[1].Main = "./internal/samtemplate/testdata/broken" }, wantError: "does not build"},
 		{name: "function missing from the code", editCode: func(cs []samtemplate.Code) { cs[2].ID = "OtherFunction" }, wantError: "in the template but not in the code"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			text := string(original)
-			if c.old != "" {
-				if !strings.Contains(text, c.old) {
-					t.Fatalf("template has no %q to edit", c.old)
+			// The template and the nested ones beside it, one of them edited.
+			dir := t.TempDir()
+			edited := c.in
+			if edited == "" {
+				edited = "template.yaml"
+			}
+			for _, name := range []string{"template.yaml", "events.yaml", "monitoring.yaml"} {
+				b, err := os.ReadFile(filepath.Join(root, name))
+				if err != nil {
+					t.Fatal(err)
 				}
-				text = strings.Replace(text, c.old, c.new, 1)
+				text := string(b)
+				if name == edited && c.old != "" {
+					if !strings.Contains(text, c.old) {
+						t.Fatalf("%s has no %q to edit", name, c.old)
+					}
+					text = strings.Replace(text, c.old, c.new, 1)
+				}
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+					t.Fatal(err)
+				}
 			}
-			path := filepath.Join(t.TempDir(), "template.yaml")
-			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			fns, err := samtemplate.Read(path)
+			fns, err := samtemplate.Read(filepath.Join(dir, "template.yaml"))
 			if err != nil {
 				t.Fatal(err)
 			}

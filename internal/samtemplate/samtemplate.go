@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -43,6 +44,15 @@ type Function struct {
 	// policies given by name or ARN.
 	Statements      []Statement
 	ManagedPolicies []string
+	// Streams are the event sources of its event source mappings (for a
+	// function fed by the table's stream), as written: "!Ref StreamArn";
+	// FailureDestinations where those mappings send failed batches.
+	Streams, FailureDestinations []string
+	// Template is the file that declares the function: template.yaml, or
+	// the nested application it deploys ("events.yaml"), whose resource in
+	// template.yaml is Application.
+	Template    string
+	Application string
 	// ReservedConcurrencyParameter names the parameter that sets the
 	// function's reserved concurrency, when its ReservedConcurrentExecutions
 	// is that parameter under a condition that -1 means none.
@@ -73,6 +83,23 @@ func Read(path string) (map[string]*Function, error) {
 		}
 	}
 	resources, _ := tpl["Resources"].(map[string]any)
+	documents := map[string]map[string]any{} // the template's own managed policies
+	streams := map[string][]string{}         // event sources by function
+	failures := map[string][]string{}        // their failure destinations
+	for id, r := range resources {
+		res, _ := r.(map[string]any)
+		switch res["Type"] {
+		case "AWS::IAM::ManagedPolicy":
+			documents[id] = dig(res, "Properties", "PolicyDocument")
+		case "AWS::Lambda::EventSourceMapping":
+			props := dig(res, "Properties")
+			fn, _ := strings.CutPrefix(fmt.Sprint(props["FunctionName"]), "!Ref ")
+			streams[fn] = append(streams[fn], fmt.Sprint(props["EventSourceArn"]))
+			if d, ok := dig(props, "DestinationConfig", "OnFailure")["Destination"]; ok {
+				failures[fn] = append(failures[fn], fmt.Sprint(d))
+			}
+		}
+	}
 	out := map[string]*Function{}
 	for id, r := range resources {
 		res, _ := r.(map[string]any)
@@ -108,11 +135,33 @@ func Read(path string) (map[string]*Function, error) {
 			fn.Routes = append(fn.Routes, Route{Method: strings.ToUpper(method), Path: path})
 		}
 		slices.SortFunc(fn.Routes, func(a, b Route) int { return strings.Compare(a.Pattern(), b.Pattern()) })
-		if err := fn.readPolicies(props["Policies"]); err != nil {
+		if err := fn.readPolicies(props["Policies"], documents); err != nil {
 			return nil, fmt.Errorf("template %s: %s: %w", path, id, err)
 		}
 		fn.ReservedConcurrencyParameter = reservedParameter(props["ReservedConcurrentExecutions"], dig(tpl, "Parameters"), dig(tpl, "Conditions"))
+		fn.Template = filepath.Base(path)
+		fn.Streams, fn.FailureDestinations = streams[id], failures[id]
 		out[id] = fn
+	}
+	// The functions of the nested applications the template deploys from
+	// files beside it.
+	for id, r := range resources {
+		res, _ := r.(map[string]any)
+		location, _ := dig(res, "Properties")["Location"].(string)
+		if res["Type"] != "AWS::Serverless::Application" || location == "" || strings.Contains(location, "://") {
+			continue
+		}
+		nested, err := Read(filepath.Join(filepath.Dir(path), location))
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %s: %w", path, id, err)
+		}
+		for nid, fn := range nested {
+			fn.Application = id
+			if _, dup := out[nid]; dup {
+				return nil, fmt.Errorf("template %s: function %s is declared twice", path, nid)
+			}
+			out[nid] = fn
+		}
 	}
 	return out, nil
 }
@@ -197,8 +246,9 @@ func firstString(vs ...any) string {
 }
 
 // readPolicies reads Policies: managed policy names, and policy documents
-// (one, or a list) whose statements are checked.
-func (fn *Function) readPolicies(p any) error {
+// (one, or a list) whose statements are checked. A Ref to a managed policy
+// of the template (documents) counts as that policy's statements.
+func (fn *Function) readPolicies(p any, documents map[string]map[string]any) error {
 	var items []any
 	switch p := p.(type) {
 	case nil:
@@ -209,6 +259,9 @@ func (fn *Function) readPolicies(p any) error {
 		items = []any{p}
 	}
 	for _, item := range items {
+		if name, ok := strings.CutPrefix(fmt.Sprint(item), "!Ref "); ok && documents[name] != nil {
+			item = documents[name]
+		}
 		switch item := item.(type) {
 		case string:
 			fn.ManagedPolicies = append(fn.ManagedPolicies, item)

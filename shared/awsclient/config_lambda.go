@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 // Config returns the AWS configuration the clients share, from the variables
@@ -50,12 +49,14 @@ func Config(_ context.Context, o Options) (aws.Config, error) {
 	}, nil
 }
 
-// secretsManagerEndpoint honours the SDK's variable for another Secrets
-// Manager endpoint (a local stack), which the SDK's loader would read.
-func secretsManagerEndpoint(o *secretsmanager.Options) {
-	if endpoint := os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"); endpoint != "" {
-		o.BaseEndpoint = aws.String(endpoint)
+// envEndpoint honours the SDK's variable for another endpoint of a service
+// (AWS_ENDPOINT_URL_SECRETS_MANAGER: a local stack), which the SDK's loader
+// would read: nil when it is not set.
+func envEndpoint(variable string) *string {
+	if endpoint := os.Getenv(variable); endpoint != "" {
+		return aws.String(endpoint)
 	}
+	return nil
 }
 
 func envOr(name, def string) string {

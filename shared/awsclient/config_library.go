@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 // Config returns the AWS configuration the clients share, loaded by the SDK's
@@ -41,5 +40,5 @@ func Config(ctx context.Context, o Options) (aws.Config, error) {
 	return cfg, nil
 }
 
-// secretsManagerEndpoint: the loader reads AWS_ENDPOINT_URL_SECRETS_MANAGER itself.
-func secretsManagerEndpoint(*secretsmanager.Options) {}
+// envEndpoint: the loader reads AWS_ENDPOINT_URL_<SERVICE> itself.
+func envEndpoint(string) *string { return nil }

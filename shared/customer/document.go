@@ -89,23 +89,29 @@ func Timestamp(t time.Time) string { return t.UTC().Truncate(time.Second).Format
 // document and the dot paths of the leaves whose value changed, in field order.
 func Merge(stored, update Document) (Document, []string) {
 	merged := stored
-	changes := []string{}
 	for i := range numFields {
-		before := stored[i]
 		switch update[i].State {
 		case Set:
 			merged[i] = update[i]
-			if before.State != Set || !before.Value.equal(update[i].Value) {
-				changes = append(changes, Fields[i].Path)
-			}
 		case Null:
 			merged[i] = Entry{}
-			if before.State == Set {
-				changes = append(changes, Fields[i].Path)
-			}
 		}
 	}
-	return merged, changes
+	return merged, Changes(stored, merged)
+}
+
+// Changes returns the dot paths of the leaves whose value differs between
+// two stored documents, in field order: what a PUT answers as changes, and
+// what a change event carries.
+func Changes(before, after Document) []string {
+	changes := []string{}
+	for i := range numFields {
+		b, a := before[i], after[i]
+		if b.State != a.State || (a.State == Set && !a.Value.equal(b.Value)) {
+			changes = append(changes, Fields[i].Path)
+		}
+	}
+	return changes
 }
 
 func (v Value) equal(o Value) bool {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xcloud/customers/shared/awsclient"
+	"github.com/xcloud/customers/shared/changeevent"
 	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/pagetoken"
@@ -44,6 +45,19 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 	var sm secrets.SecretsManager
 	if s.CredentialsSecretID != "" || s.PageTokenSecretID != "" {
 		sm = awsclient.SecretsManager(cfg, o.Options)
+	}
+
+	d := function.Deps{
+		Store:  store.New(db, s.Table, s.StatusIndex),
+		Limits: s.Limits,
+		Now:    o.Now,
+		Log:    log,
+	}
+	if s.Needs.Events {
+		// Fed by the stream: no route, no credentials, no page tokens.
+		d.Events = changeevent.NewPublisher(awsclient.EventBridge(cfg, o.Options), s.EventBus,
+			awsclient.SQS(cfg, o.Options), s.EventsQueue, log)
+		return d, nil
 	}
 
 	var creds hmacauth.CredentialSource
@@ -83,14 +97,9 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 		key = pagetoken.StaticKey(random)
 	}
 
-	return function.Deps{
-		Store:      store.New(db, s.Table, s.StatusIndex),
-		PageTokens: pagetoken.New(key),
-		Limits:     s.Limits,
-		Now:        o.Now,
-		Verifier:   hmacauth.NewVerifier(creds, nil),
-		Log:        log,
-	}, nil
+	d.PageTokens = pagetoken.New(key)
+	d.Verifier = hmacauth.NewVerifier(creds, nil)
+	return d, nil
 }
 
 // Logger is the JSON logger every function logs with, to stdout as Lambda

@@ -6,10 +6,15 @@
 package function
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/xcloud/customers/shared/changeevent"
 
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
@@ -31,7 +36,17 @@ type Function struct {
 	// Serve builds the endpoint from its dependencies: what answers a
 	// request that passed the signature, scope and body checks.
 	Serve func(Deps) httpapi.Serve
+	// Stream, for a function fed by the table's stream instead of a route
+	// (Route, Scope and Serve then empty), builds its handler.
+	Stream func(Deps) StreamHandler
 }
+
+// StreamHandler handles a batch of the table's stream records, naming in
+// its answer the record from which Lambda must deliver the batch again.
+type StreamHandler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+
+// HTTP reports whether f serves a route (else it is fed by the stream).
+func (f Function) HTTP() bool { return f.Stream == nil }
 
 // Needs says which optional parts of the configuration a function uses, so
 // that it reads, and in Lambda requires, only its own.
@@ -39,6 +54,10 @@ type Needs struct {
 	StatusIndex bool // lists customers by status
 	PageTokens  bool // seals and opens nextToken
 	Limits      bool // registers customers
+	// Events: publishes change events from the table's stream, to the bus,
+	// dead letters to the queue. Such a function has no route, so it reads
+	// no credentials.
+	Events bool
 }
 
 // Deps are what the endpoints are built from, once per cold start.
@@ -49,6 +68,7 @@ type Deps struct {
 	Now        func() time.Time
 	Verifier   httpapi.Verifier
 	Log        *slog.Logger
+	Events     *changeevent.Publisher // functions with Needs.Events only
 }
 
 // Handler is f's HTTP handler: its endpoint behind the request id, the

@@ -29,6 +29,10 @@ func Run(f function.Function) {
 	if err != nil {
 		fail(f, err)
 	}
+	if !f.HTTP() {
+		lambda.Start(f.Stream(d))
+		return
+	}
 	lambda.Start(httpapi.Lambda(f.Handler(d), log))
 }
 

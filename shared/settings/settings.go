@@ -27,6 +27,8 @@ const (
 	EnvMaxUsers            = "LIMIT_MAX_USERS"
 	EnvMaxDataPoints       = "LIMIT_MAX_DATA_POINTS"
 	EnvLogLevel            = "LOG_LEVEL"
+	EnvEventBus            = "EVENT_BUS_NAME"
+	EnvEventsQueue         = "EVENTS_DEAD_LETTER_QUEUE_URL"
 )
 
 // DefaultTable is the table of a local run.
@@ -43,6 +45,10 @@ type Settings struct {
 	PageTokenKey        string
 	Limits              customer.Limits
 	LogLevel            slog.Level
+	EventBus            string // the change events' bus
+	EventsQueue         string // the change events' dead-letter queue (URL)
+	// Needs are what the function reading these settings uses.
+	Needs function.Needs
 	// AttemptTimeout bounds each attempt of an AWS call; zero means the
 	// default (awsclient).
 	AttemptTimeout time.Duration
@@ -54,6 +60,9 @@ var Everything = function.Needs{StatusIndex: true, PageTokens: true, Limits: tru
 // Env lists the variables a deployed function with needs n reads: the
 // template must give it each of them.
 func Env(n function.Needs) []string {
+	if n.Events {
+		return []string{EnvLogLevel, EnvEventBus, EnvEventsQueue}
+	}
 	env := []string{EnvTable, EnvCredentialsSecretID, EnvLogLevel}
 	if n.StatusIndex {
 		env = append(env, EnvStatusIndex)
@@ -98,6 +107,12 @@ func Read(n function.Needs) (Settings, error) {
 		PageTokenSecretID:   os.Getenv(EnvPageTokenSecretID),
 		PageTokenKey:        os.Getenv(EnvPageTokenKey),
 		Limits:              customer.DefaultLimits,
+		Needs:               n,
+	}
+	if n.Events {
+		// No route, so no credentials: none are read, even where set.
+		s.CredentialsSecretID, s.Credentials = "", ""
+		s.EventBus, s.EventsQueue = os.Getenv(EnvEventBus), os.Getenv(EnvEventsQueue)
 	}
 	for _, l := range []struct {
 		env string

@@ -270,8 +270,28 @@ func timeAt(item map[string]types.AttributeValue, name string) (time.Time, error
 
 // primaryKeyHash is the stored hash of a customer's primary key.
 func primaryKeyHash(item map[string]types.AttributeValue) string {
-	if s, ok := lookup(item, []string{attrAPIKeys, string(Primary)}).(*types.AttributeValueMemberS); ok {
+	return keyHash(item, Primary)
+}
+
+func keyHash(item map[string]types.AttributeValue, name KeyName) string {
+	if s, ok := lookup(item, []string{attrAPIKeys, string(name)}).(*types.AttributeValueMemberS); ok {
 		return s.Value
 	}
 	return ""
+}
+
+// Image is a stored customer as a whole item shows it, its key hashes
+// included: what the table's stream carries before and after a write.
+type Image struct {
+	Customer *customer.Customer
+	Keys     APIKeyHashes
+}
+
+// DecodeImage reads a whole stored item.
+func DecodeImage(item map[string]types.AttributeValue) (*Image, error) {
+	c, err := decodeItem(item)
+	if err != nil {
+		return nil, err
+	}
+	return &Image{Customer: c, Keys: APIKeyHashes{Primary: keyHash(item, Primary), Secondary: keyHash(item, Secondary)}}, nil
 }
