@@ -118,10 +118,26 @@ func (s *streamReader) next() events.DynamoDBEvent {
 // consumer's queue, the publisher's dead-letter queue, and the publisher's
 // handler built as its Lambda main builds it.
 type eventWiring struct {
-	handler  function.StreamHandler
-	sqs      *sqs.Client
-	consumer string // queue URL
-	dead     string
+	handler   function.StreamHandler
+	sqs       *sqs.Client
+	consumer  string // queue URL
+	suspended string // the queue of docs/API.md's example rule
+	dead      string
+}
+
+// examplePattern is the event pattern of docs/API.md's example rule.
+func examplePattern(t *testing.T) string {
+	t.Helper()
+	doc, err := os.ReadFile("../../docs/API.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "--event-pattern '")
+	pattern, _, ok2 := strings.Cut(rest, "'")
+	if !ok || !ok2 || !json.Valid([]byte(pattern)) {
+		t.Fatalf("docs/API.md has no example rule with an --event-pattern '<json>'")
+	}
+	return pattern
 }
 
 func newEventWiring(t *testing.T, endpoint string) *eventWiring {
@@ -159,6 +175,7 @@ func newEventWiring(t *testing.T, endpoint string) *eventWiring {
 		return *out.QueueUrl, attrs.Attributes["QueueArn"]
 	}
 	consumer, consumerArn := queue("consumer", true)
+	suspended, suspendedArn := queue("suspended", true)
 	dead, _ := queue("dead-letters", false)
 	// A consumer's rule: every event of the API, to its queue.
 	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("all-customers"), EventBusName: aws.String(bus),
@@ -169,13 +186,22 @@ func newEventWiring(t *testing.T, endpoint string) *eventWiring {
 		Targets: []ebTarget{{Id: aws.String("consumer"), Arn: aws.String(consumerArn), SqsParameters: &ebSQS{MessageGroupId: aws.String("customers")}}}}); err != nil {
 		t.Fatal(err)
 	}
+	// And the example rule of docs/API.md: suspensions only.
+	if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("suspended-customers"), EventBusName: aws.String(bus),
+		EventPattern: aws.String(examplePattern(t))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String("suspended-customers"), EventBusName: aws.String(bus),
+		Targets: []ebTarget{{Id: aws.String("suspended"), Arn: aws.String(suspendedArn), SqsParameters: &ebSQS{MessageGroupId: aws.String("customers")}}}}); err != nil {
+		t.Fatal(err)
+	}
 	s := settings.Settings{Needs: eventsfn.Function.Needs, EventBus: bus, EventsQueue: dead, DynamoDBEndpoint: endpoint}
 	o2 := recorded(eventsfn.Function, s)
 	d, err := deps.Build(ctx, s, slog.New(slog.NewJSONHandler(io.Discard, nil)), o2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &eventWiring{handler: eventsfn.Function.Stream(d), sqs: q, consumer: consumer, dead: dead}
+	return &eventWiring{handler: eventsfn.Function.Stream(d), sqs: q, consumer: consumer, suspended: suspended, dead: dead}
 }
 
 // receive reads every message waiting in a queue, in order.
@@ -308,6 +334,10 @@ func TestChangeEventsThroughMoto(t *testing.T) {
 	}
 	if len(secrets) < 7 {
 		t.Errorf("only %d API keys seen in answers", len(secrets))
+	}
+	// docs/API.md's example rule got the one suspension.
+	if s := parse(t, wiring.receive(t, wiring.suspended)); len(s) != 1 || s[0].detail.CustomerID != b || s[0].DetailType != changeevent.StatusChanged {
+		t.Errorf("the example rule delivered %s; want %s's status change", dump(s), b)
 	}
 
 	// The same batch again, as Lambda redelivers it: the same events, with
