@@ -124,3 +124,23 @@ func TestRecorder(t *testing.T) {
 		}
 	}
 }
+
+// The publisher's own grants are the bus and the queue, named as the
+// recorder names them; what Lambda does with its role (reading the stream,
+// sending failed batches to a destination of the operator's) is not its
+// code's to use.
+func TestPublisherGrants(t *testing.T) {
+	got := grants(t, "", "")["EventsFunction"]
+	want := map[permissions.Grant]bool{
+		{Action: "events:PutEvents", Resource: "bus:" + settings.EnvEventBus}:     true,
+		{Action: "sqs:SendMessage", Resource: "queue:" + settings.EnvEventsQueue}: true,
+	}
+	if len(got) != len(want) {
+		t.Errorf("grants %v, want %v", got, want)
+	}
+	for g := range want {
+		if !got[g] {
+			t.Errorf("no grant %s (grants %v)", g, got)
+		}
+	}
+}
