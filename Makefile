@@ -72,6 +72,22 @@ lint-openapi:
 	openapi-spec-validator openapi/openapi.yaml
 	node_modules/.bin/redocly lint openapi/openapi.yaml
 
+# The API reference page: one HTML file with Redoc and the description inlined
+# (no CDN), rebuilt only when its sources change. Its template's
+# Content-Security-Policy keeps it from loading anything from elsewhere.
+DOCS_HTML = $(BUILD_DIR)/docs/index.html
+.PHONY: docs
+
+## docs: render openapi/openapi.yaml as one self-contained HTML page, build/docs/index.html
+## (make run serves it at /docs, and the description at /openapi.yaml)
+docs: $(DOCS_HTML)
+
+$(DOCS_HTML): openapi/openapi.yaml openapi/docs.hbs redocly.yaml package-lock.json
+	@[ -x node_modules/.bin/redocly ] || npm ci --no-audit --no-fund --loglevel=error
+	REDOCLY_TELEMETRY=off node_modules/.bin/redocly build-docs openapi/openapi.yaml --inlineBundle --template openapi/docs.hbs --output $@.tmp
+	@! grep -qE '(src|href)="https?://[^"]*\.m?js"|from "https?://' $@.tmp || { rm -f $@.tmp; echo "docs: $@ would load Redoc from the network" >&2; exit 1; }
+	@mv $@.tmp $@
+
 ## lint: go vet, staticcheck, cfn-lint, the OpenAPI lint, and actionlint on the CI workflow
 lint: vet lint-template lint-openapi
 	$(GO) run $(STATICCHECK) ./...
