@@ -26,6 +26,8 @@ FUZZTIME    ?= 30s
 
 ## run: serve the whole API on 127.0.0.1:$(PORT), storage in memory
 run:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then $(MAKE) -s --no-print-directory docs || echo "warning: make docs failed: /docs may be missing or stale; the API starts anyway" >&2; \
+	elif ! $(MAKE) -q --no-print-directory $(DOCS_HTML) 2>/dev/null; then echo "warning: node and npm are needed to build $(DOCS_HTML) (make docs): /docs may be missing or stale; the API starts anyway" >&2; fi
 	$(GO) build -o $(BUILD_DIR)/xcloud-local ./cmd/xcloud-local
 	PORT=$(PORT) ./$(BUILD_DIR)/xcloud-local
 
