@@ -78,7 +78,7 @@ lint-openapi:
 # (no CDN), rebuilt only when its sources change. Its template's
 # Content-Security-Policy keeps it from loading anything from elsewhere.
 DOCS_HTML = $(BUILD_DIR)/docs/index.html
-.PHONY: docs
+.PHONY: docs test-browser
 
 ## docs: render openapi/openapi.yaml as one self-contained HTML page, build/docs/index.html
 ## (make run serves it at /docs, and the description at /openapi.yaml)
@@ -89,6 +89,12 @@ $(DOCS_HTML): openapi/openapi.yaml openapi/docs.hbs redocly.yaml package-lock.js
 	REDOCLY_TELEMETRY=off node_modules/.bin/redocly build-docs openapi/openapi.yaml --inlineBundle --template openapi/docs.hbs --output $@.tmp
 	@! grep -qE '(src|href)="https?://[^"]*\.m?js"|from "https?://' $@.tmp || { rm -f $@.tmp; echo "docs: $@ would load Redoc from the network" >&2; exit 1; }
 	@mv $@.tmp $@
+
+## test-browser: make docs, then load /docs from xcloud-local in headless Chromium: every
+## operation and error code of the description rendered, no request beyond the page's
+## origin; screenshots in build/docs*.png
+test-browser: docs
+	XCLOUD_BROWSER_TEST=1 $(GO) test -count=1 -run '^TestDocsPageInBrowser$$' ./cmd/xcloud-local/
 
 ## lint: go vet, staticcheck, cfn-lint, the OpenAPI lint, and actionlint on the CI workflow
 lint: vet lint-template lint-openapi
