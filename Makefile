@@ -81,7 +81,7 @@ DOCS_HTML = $(BUILD_DIR)/docs/index.html
 .PHONY: docs test-browser
 
 ## docs: render openapi/openapi.yaml as one self-contained HTML page, build/docs/index.html
-## (make run serves it at /docs, and the description at /openapi.yaml)
+##   (make run serves it at /docs, and the description at /openapi.yaml)
 docs: $(DOCS_HTML)
 
 $(DOCS_HTML): openapi/openapi.yaml openapi/docs.hbs redocly.yaml package-lock.json
@@ -91,8 +91,8 @@ $(DOCS_HTML): openapi/openapi.yaml openapi/docs.hbs redocly.yaml package-lock.js
 	@mv $@.tmp $@
 
 ## test-browser: make docs, then load /docs from xcloud-local in headless Chromium: every
-## operation and error code of the description rendered, no request beyond the page's
-## origin; screenshots in build/docs*.png
+##   operation and error code of the description rendered, no request beyond the page's
+##   origin; screenshots in build/docs*.png
 test-browser: docs
 	XCLOUD_BROWSER_TEST=1 $(GO) test -count=1 -run '^TestDocsPageInBrowser$$' ./cmd/xcloud-local/
 
