@@ -40,6 +40,8 @@ prerequisites:
 ## run: serve the whole API on 127.0.0.1:3000 (PORT=...), storage in memory; also builds build/xcloud
 run: xcloud
 	@scripts/prerequisites.sh go
+	@if command -v node >/dev/null && command -v npm >/dev/null; then $(MAKE) -s --no-print-directory docs || echo "warning: make docs failed: /docs may be missing or stale; the API starts anyway" >&2; \
+	elif ! $(MAKE) -q --no-print-directory $(DOCS_HTML) 2>/dev/null; then echo "warning: node and npm are needed to build $(DOCS_HTML) (make docs): /docs may be missing or stale; the API starts anyway" >&2; fi
 	$(GO) build -o $(BUILD_DIR)/xcloud-local ./cmd/xcloud-local
 	PORT=$(PORT) ./$(BUILD_DIR)/xcloud-local
 
@@ -53,9 +55,9 @@ STORAGE_PKGS = ./shared/store/ ./internal/localapi/ ./internal/localinvoke/
 
 ## test: every tool checked first, then vet, the race-enabled suite (embedded
 ##   DynamoDB), the storage suite against dynalite and moto, the client recipes,
-##   cfn-lint on the template and the OpenAPI lint
+##   the reference page in a browser, cfn-lint and the OpenAPI lint
 test: prerequisites
-	@$(MAKE) --no-print-directory vet unit test-dynalite test-moto test-clients lint-template lint-openapi
+	@$(MAKE) --no-print-directory vet unit test-dynalite test-moto test-clients test-browser lint-template lint-openapi
 
 # The library variants make bench measures owned code against must keep building.
 vet:
@@ -91,6 +93,28 @@ lint-openapi:
 	@[ -x node_modules/.bin/redocly ] || npm ci --no-audit --no-fund --loglevel=error
 	openapi-spec-validator openapi/openapi.yaml
 	node_modules/.bin/redocly lint openapi/openapi.yaml
+
+# The API reference page: one HTML file with Redoc and the description inlined
+# (no CDN), rebuilt only when its sources change. Its template's
+# Content-Security-Policy keeps it from loading anything from elsewhere.
+DOCS_HTML = $(BUILD_DIR)/docs/index.html
+.PHONY: docs test-browser
+
+## docs: render openapi/openapi.yaml as one self-contained HTML page, build/docs/index.html
+##   (make run serves it at /docs, and the description at /openapi.yaml)
+docs: $(DOCS_HTML)
+
+$(DOCS_HTML): openapi/openapi.yaml openapi/docs.hbs redocly.yaml package-lock.json
+	@[ -x node_modules/.bin/redocly ] || npm ci --no-audit --no-fund --loglevel=error
+	REDOCLY_TELEMETRY=off node_modules/.bin/redocly build-docs openapi/openapi.yaml --inlineBundle --template openapi/docs.hbs --output $@.tmp
+	@! grep -qE '(src|href)="https?://[^"]*\.m?js"|from "https?://' $@.tmp || { rm -f $@.tmp; echo "docs: $@ would load Redoc from the network" >&2; exit 1; }
+	@mv $@.tmp $@
+
+## test-browser: make docs, then load /docs from xcloud-local in headless Chromium: every
+##   operation and error code of the description rendered, no request beyond the page's
+##   origin; screenshots in build/docs*.png
+test-browser: docs
+	XCLOUD_BROWSER_TEST=1 $(GO) test -count=1 -run '^TestDocsPageInBrowser$$' ./cmd/xcloud-local/
 
 ## lint: go vet, staticcheck, cfn-lint, the OpenAPI lint, and actionlint on the CI workflow
 lint: vet lint-template lint-openapi

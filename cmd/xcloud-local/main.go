@@ -2,6 +2,10 @@
 // 127.0.0.1:$PORT (default 3000), as API Gateway would route it to the
 // functions of template.yaml. Storage is an embedded in-memory DynamoDB
 // unless DYNAMODB_ENDPOINT is set. Stop it with Ctrl-C.
+//
+// For people reading the API, it also serves the reference page built by
+// make docs at /docs and the OpenAPI description at /openapi.yaml. These two
+// are local only: API Gateway does not serve them.
 package main
 
 import (
@@ -33,6 +37,8 @@ func main() {
 
 func run() error {
 	template := flag.String("template", "template.yaml", "the SAM template whose routes to serve")
+	docs := flag.String("docs", "build/docs/index.html", "the reference page (make docs) to serve at "+docsPath+`; "" for none`)
+	spec := flag.String("openapi", "openapi/openapi.yaml", "the OpenAPI description to serve at "+specPath+`; "" for none`)
 	flag.Parse()
 	port := os.Getenv("PORT")
 	if port == "" {
@@ -69,7 +75,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.Handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: withDocs(api.Handler, *docs, *spec), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -87,6 +93,16 @@ Try it, in another terminal:
 `, api.Signer.ServiceID, api.Signer.Secret, base, base)
 	}
 	fmt.Printf("XCloud customers API ready on %s (table %s, %s)\n", base, api.Settings.Table, storage)
+	if *docs != "" {
+		line := "API reference: " + base + docsPath
+		if _, err := os.Stat(*docs); err != nil {
+			line += " (not built: run make docs)"
+		}
+		if *spec != "" {
+			line += ", OpenAPI description: " + base + specPath
+		}
+		fmt.Println(line)
+	}
 
 	select {
 	case err := <-served:
