@@ -23,7 +23,7 @@ FUZZ_TARGETS = ./shared/hmacauth:FuzzVerify ./shared/hmacauth:FuzzCanonicalQuery
                ./internal/localapi:FuzzLambdaHandler
 FUZZTIME    ?= 30s
 
-.PHONY: help prerequisites run xcloud test vet unit bench fuzz template test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build
+.PHONY: help prerequisites run xcloud test test-smoke vet unit bench fuzz template test-dynalite test-clients test-moto lint lint-template lint-openapi events invoke build
 .DEFAULT_GOAL := help
 
 ## help: list the targets (this)
@@ -55,9 +55,9 @@ STORAGE_PKGS = ./shared/store/ ./internal/localapi/ ./internal/localinvoke/
 
 ## test: every tool checked first, then vet, the race-enabled suite (embedded
 ##   DynamoDB), the storage suite against dynalite and moto, the client recipes,
-##   the reference page in a browser, cfn-lint and the OpenAPI lint
+##   the smoke test, the reference page in a browser, cfn-lint and the OpenAPI lint
 test: prerequisites
-	@$(MAKE) --no-print-directory vet unit test-dynalite test-moto test-clients test-browser lint-template lint-openapi
+	@$(MAKE) --no-print-directory vet unit test-dynalite test-moto test-clients test-smoke test-browser lint-template lint-openapi
 
 # The library variants make bench measures owned code against must keep building.
 vet:
@@ -73,6 +73,11 @@ test-dynalite:
 # moto also speaks Secrets Manager: the functions' own client runs against it.
 test-moto:
 	scripts/with-dynamodb.sh moto sh -c 'XCLOUD_MOTO_ENDPOINT=$$DYNAMODB_ENDPOINT $(GO) test -race -count=1 $(STORAGE_PKGS) ./shared/secrets/'
+
+## test-smoke: the deploy pipeline's smoke test (xcloud smoke), writing and read-only,
+##   against the local API as make run serves it
+test-smoke:
+	scripts/smoke-local.sh
 
 # The client recipes of clients/ (Postman with newman, Python, Node, curl)
 # run against the local API, so that none of them rots.

@@ -6,6 +6,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# apt-get needs root: sudo where this is not (a CI runner).
+apt=(apt-get)
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then
+  apt=(sudo DEBIAN_FRONTEND=noninteractive apt-get)
+fi
+
 updated=0
 while IFS=$'\t' read -r tool minimum check install why; do
   [[ -z "$tool" || "$tool" == \#* ]] && continue
@@ -15,11 +21,12 @@ while IFS=$'\t' read -r tool minimum check install why; do
   case "$install" in
   apt-get\ *)
     if [ "$updated" = 0 ]; then
-      apt-get update -qq || true
+      "${apt[@]}" update -qq || true
       updated=1
     fi
     echo "install-prerequisites: $tool: $install"
-    DEBIAN_FRONTEND=noninteractive bash -c "${install/apt-get install/apt-get install -qq --no-install-recommends}" || true
+    read -ra packages <<<"${install#apt-get install -y }"
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${packages[@]}" || true
     ;;
   pip\ * | npm\ *)
     echo "install-prerequisites: $tool: $install"

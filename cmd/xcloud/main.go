@@ -72,6 +72,7 @@ Commands:
   customers regenerate-key
                      replace one of a customer's keys POST /xcloud/v1/customers/{id}/apiKeys
   sign               sign a request, print its headers or a curl command
+  smoke              check a deployed API, read-only or (--write) writing too
 
 ` + commonFlags + `
 Output is JSON on stdout, indented when stdout is a terminal; errors are JSON
@@ -250,6 +251,8 @@ func (c *cli) run(args []string) error {
 		return c.customers(rest[1:])
 	case "sign":
 		return c.sign(rest[1:])
+	case "smoke":
+		return c.smoke(rest[1:])
 	case "help":
 		return c.help(rest[1:])
 	}
@@ -265,6 +268,8 @@ func (c *cli) help(args []string) error {
 		}
 	} else if len(args) > 0 && args[0] == "sign" {
 		text = usages["sign"]
+	} else if len(args) > 0 && args[0] == "smoke" {
+		text = smokeUsage
 	}
 	fmt.Fprint(c.stdout, text)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -132,5 +133,46 @@ func TestSplice(t *testing.T) {
 	}
 	if _, err := monitoring.Splice([]byte("a\nb\n"), "x"); err == nil {
 		t.Error("no markers: no error")
+	}
+}
+
+// Every function rolls back on alarms that monitoring.yaml creates: the
+// DeploymentPreference alarms of template.yaml (Globals) and events.yaml
+// name them as the generator does, "<stack>-<name>", and are never empty.
+func TestDeploymentsRollBackOnGeneratedAlarms(t *testing.T) {
+	generated, err := os.ReadFile(filepath.Join(root, monitoring.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`AlarmName:\s*\n?\s*Fn::Sub: \$\{AppName\}-([a-z0-9-]+)`).FindAllStringSubmatch(string(generated), -1)
+	alarms := map[string]bool{}
+	for _, m := range names {
+		alarms[m[1]] = true
+	}
+	if len(alarms) < 6 {
+		t.Fatalf("found only %d alarm names in %s", len(alarms), monitoring.File)
+	}
+	ref := regexp.MustCompile(`\$\{(?:AWS::StackName|AppName)\}-([a-z0-9-]+)`)
+	for _, file := range []string{"template.yaml", "events.yaml"} {
+		text, err := os.ReadFile(filepath.Join(root, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, pref, ok := strings.Cut(string(text), "DeploymentPreference:")
+		if !ok {
+			t.Errorf("%s: no DeploymentPreference", file)
+			continue
+		}
+		_, list, _ := strings.Cut(pref, "Alarms:")
+		list, _, _ = strings.Cut(list, "\n")
+		found := ref.FindAllStringSubmatch(list, -1)
+		if len(found) == 0 {
+			t.Errorf("%s: DeploymentPreference names no alarm", file)
+		}
+		for _, m := range found {
+			if !alarms[m[1]] {
+				t.Errorf("%s: DeploymentPreference alarm %q is not one monitoring.yaml creates (%v)", file, m[1], alarms)
+			}
+		}
 	}
 }

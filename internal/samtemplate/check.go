@@ -59,6 +59,11 @@ func Check(fns map[string]*Function, code []Code, root string) []error {
 		if want := strings.TrimSuffix(c.ID, "Function") + "ReservedConcurrency"; c.Pattern != "" && fn.ReservedConcurrencyParameter != want {
 			fail("%s: ReservedConcurrentExecutions is %q; want the parameter %s under a condition that -1 means none", c.ID, fn.ReservedConcurrencyParameter, want)
 		}
+		// A version per deploy behind an alias, traffic shifted by CodeDeploy
+		// and rolled back on alarms (docs/DEPLOY.md, "Rollouts").
+		if fn.Alias == "" || fn.Deployment == "" || len(fn.RollbackAlarms) == 0 {
+			fail("%s: AutoPublishAlias %q, DeploymentPreference type %q with %d alarms; want an alias, a type and alarms", c.ID, fn.Alias, fn.Deployment, len(fn.RollbackAlarms))
+		}
 		for _, p := range fn.ManagedPolicies {
 			fail("%s: managed policy %q: grant only what the function calls, in statements", c.ID, p)
 		}

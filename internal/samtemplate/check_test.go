@@ -55,6 +55,8 @@ func TestCheckCatchesDrift(t *testing.T) {
 		{name: "reserved concurrency condition", old: "ReserveExists: !Not [!Equals [!Ref ExistsReservedConcurrency, -1]]", new: "ReserveExists: !Not [!Equals [!Ref ExistsReservedConcurrency, 0]]", wantError: "ExistsFunction: ReservedConcurrentExecutions"},
 		{name: "stream function without its mapping", in: "events.yaml", old: "FunctionName: !Ref EventsFunction", new: "FunctionName: !Ref Other", wantError: "EventsFunction: fed by the stream"},
 		{name: "wildcard grant in a nested template", in: "events.yaml", old: `Action: "events:PutEvents", Resource: !GetAtt EventBus.Arn`, new: `Action: "events:PutEvents", Resource: "*"`, wantError: `EventsFunction: policy statement grants "*"`},
+		{name: "no alias", old: "    AutoPublishAlias: live\n", new: "", wantError: "GetFunction: AutoPublishAlias"},
+		{name: "no rollback alarms in a nested template", in: "events.yaml", old: "        Alarms: [", new: "        Other: [", wantError: "EventsFunction: AutoPublishAlias"},
 		{name: "code folder missing", editCode: func(cs []samtemplate.Code) { cs[0].Main = "./functions/nowhere/bootstrap" }, wantError: "code folder"},
 		{name: "code does not build", editCode: func(cs []samtemplate.Code) { cs[1].Main = "./internal/samtemplate/testdata/broken" }, wantError: "does not build"},
 		{name: "function missing from the code", editCode: func(cs []samtemplate.Code) { cs[2].ID = "OtherFunction" }, wantError: "in the template but not in the code"},

@@ -44,6 +44,10 @@ type Function struct {
 	// policies given by name or ARN.
 	Statements      []Statement
 	ManagedPolicies []string
+	// Alias is its AutoPublishAlias, and Deployment its DeploymentPreference
+	// Type (as written: "!Ref DeploymentType") and Alarms.
+	Alias, Deployment string
+	RollbackAlarms    []string
 	// Streams are the event sources of its event source mappings (for a
 	// function fed by the table's stream), as written: "!Ref StreamArn";
 	// FailureDestinations where those mappings send failed batches.
@@ -94,6 +98,7 @@ func Read(path string) (map[string]*Function, error) {
 		case "AWS::Lambda::EventSourceMapping":
 			props := dig(res, "Properties")
 			fn, _ := strings.CutPrefix(fmt.Sprint(props["FunctionName"]), "!Ref ")
+			fn = strings.TrimSuffix(fn, ".Alias") // the function's published alias
 			streams[fn] = append(streams[fn], fmt.Sprint(props["EventSourceArn"]))
 			if d, ok := dig(props, "DestinationConfig", "OnFailure")["Destination"]; ok {
 				failures[fn] = append(failures[fn], fmt.Sprint(d))
@@ -121,6 +126,12 @@ func Read(path string) (map[string]*Function, error) {
 		fn.Runtime = firstString(props["Runtime"], globals["Runtime"])
 		fn.Handler = firstString(props["Handler"], globals["Handler"])
 		fn.CodeURI = firstString(props["CodeUri"], globals["CodeUri"])
+		fn.Alias = firstString(props["AutoPublishAlias"], globals["AutoPublishAlias"])
+		deploy := dig(props, "DeploymentPreference")
+		if deploy == nil {
+			deploy = dig(globals, "DeploymentPreference")
+		}
+		fn.Deployment, fn.RollbackAlarms = firstString(deploy["Type"]), strs(deploy["Alarms"])
 		fn.BuildMethod = firstString(dig(res, "Metadata")["BuildMethod"])
 		events, _ := props["Events"].(map[string]any)
 		for name, e := range events {
