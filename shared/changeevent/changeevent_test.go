@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xcloud/customers/internal/eventschema"
 	"github.com/xcloud/customers/shared/changeevent"
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/store"
@@ -38,6 +39,10 @@ const body = `{"customerId":"FST-1536316721808-Acme","customerName":"Acme","cont
 var keys1 = store.APIKeyHashes{Primary: "p1", Secondary: "s1"}
 
 func TestDerive(t *testing.T) {
+	schemas, err := eventschema.Load("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
 	registered := image(t, 1, keys1, body)
 	renamed := image(t, 2, keys1, body, `{"customerName":"Acme Two"}`)
 	for _, c := range []struct {
@@ -67,6 +72,9 @@ func TestDerive(t *testing.T) {
 				var d map[string]any
 				if err := json.Unmarshal(e.Detail, &d); err != nil {
 					t.Fatalf("detail %s: %v", e.Detail, err)
+				}
+				if err := schemas.Validate(eventschema.Envelope(changeevent.Source, e.DetailType, e.Detail)); err != nil {
+					t.Errorf("%v: %s", err, e.Detail)
 				}
 				if d["eventId"] != e.ID || d["customerId"] != "FST-1536316721808-Acme" || e.CustomerID != "FST-1536316721808-Acme" {
 					t.Errorf("detail %s, event id %s", e.Detail, e.ID)
