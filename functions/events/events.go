@@ -12,6 +12,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/xcloud/customers/shared/awsclient"
 
 	"github.com/xcloud/customers/shared/changeevent"
 	"github.com/xcloud/customers/shared/function"
@@ -20,9 +24,31 @@ import (
 
 // Function is the change-event publisher's Lambda function.
 var Function = function.Function{
-	ID:     "EventsFunction",
-	Needs:  function.Needs{Events: true},
-	Stream: func(d function.Deps) function.StreamHandler { return (&handler{pub: d.Events, log: d.Log}).handle },
+	ID:    "EventsFunction",
+	Needs: function.Needs{Events: true},
+	Stream: func(d function.Deps) function.StreamHandler {
+		return (&handler{pub: NewPublisher(d), log: d.Log}).handle
+	},
+}
+
+// NewPublisher is the publisher on d's bus and dead-letter queue. Its
+// EventBridge and SQS clients are built here, on d.AWS, rather than with
+// the other functions' clients, so that no other function links them
+// (their packages cost every cold start their initialisation).
+func NewPublisher(d function.Deps) *changeevent.Publisher {
+	bus := eventbridge.NewFromConfig(d.AWS, func(o *eventbridge.Options) {
+		o.APIOptions = append(o.APIOptions, d.AWSOptions.APIOptions...)
+		if e := awsclient.EnvEndpoint("AWS_ENDPOINT_URL_EVENTBRIDGE"); e != nil {
+			o.BaseEndpoint = e
+		}
+	})
+	queue := sqs.NewFromConfig(d.AWS, func(o *sqs.Options) {
+		o.APIOptions = append(o.APIOptions, d.AWSOptions.APIOptions...)
+		if e := awsclient.EnvEndpoint("AWS_ENDPOINT_URL_SQS"); e != nil {
+			o.BaseEndpoint = e
+		}
+	})
+	return changeevent.NewPublisher(bus, d.EventBus, queue, d.EventsQueue, d.Log)
 }
 
 // Publisher publishes a batch's events.

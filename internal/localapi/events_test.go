@@ -150,7 +150,8 @@ func newEventWiring(t *testing.T, endpoint string) *eventWiring {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eb, q := awsclient.EventBridge(cfg, o), awsclient.SQS(cfg, o)
+	eb := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	suffix := fmt.Sprint(time.Now().UnixNano())
 	bus := "test-customers-" + suffix
 	if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(bus)}); err != nil {

@@ -1,7 +1,8 @@
 // Package awsclient builds the AWS SDK clients the functions use: one
 // aws.Config from the environment Lambda gives every function, and the
-// DynamoDB, Secrets Manager, EventBridge and SQS clients on it, with
-// bounded attempts.
+// DynamoDB and Secrets Manager clients on it, with bounded attempts. (The
+// change-event publisher builds its EventBridge and SQS clients itself, on
+// the same aws.Config, so that no other function links them.)
 package awsclient
 
 import (
@@ -13,9 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 )
@@ -84,28 +83,8 @@ func DynamoDB(cfg aws.Config, o Options) *dynamodb.Client {
 func SecretsManager(cfg aws.Config, o Options) *secretsmanager.Client {
 	return secretsmanager.NewFromConfig(cfg, func(so *secretsmanager.Options) {
 		so.APIOptions = append(so.APIOptions, o.APIOptions...)
-		if e := envEndpoint("AWS_ENDPOINT_URL_SECRETS_MANAGER"); e != nil {
+		if e := EnvEndpoint("AWS_ENDPOINT_URL_SECRETS_MANAGER"); e != nil {
 			so.BaseEndpoint = e
-		}
-	})
-}
-
-// EventBridge is the EventBridge client on cfg (the change events' bus).
-func EventBridge(cfg aws.Config, o Options) *eventbridge.Client {
-	return eventbridge.NewFromConfig(cfg, func(eo *eventbridge.Options) {
-		eo.APIOptions = append(eo.APIOptions, o.APIOptions...)
-		if e := envEndpoint("AWS_ENDPOINT_URL_EVENTBRIDGE"); e != nil {
-			eo.BaseEndpoint = e
-		}
-	})
-}
-
-// SQS is the SQS client on cfg (the change events' dead-letter queue).
-func SQS(cfg aws.Config, o Options) *sqs.Client {
-	return sqs.NewFromConfig(cfg, func(qo *sqs.Options) {
-		qo.APIOptions = append(qo.APIOptions, o.APIOptions...)
-		if e := envEndpoint("AWS_ENDPOINT_URL_SQS"); e != nil {
-			qo.BaseEndpoint = e
 		}
 	})
 }

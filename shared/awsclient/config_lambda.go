@@ -49,10 +49,10 @@ func Config(_ context.Context, o Options) (aws.Config, error) {
 	}, nil
 }
 
-// envEndpoint honours the SDK's variable for another endpoint of a service
+// EnvEndpoint honours the SDK's variable for another endpoint of a service
 // (AWS_ENDPOINT_URL_SECRETS_MANAGER: a local stack), which the SDK's loader
 // would read: nil when it is not set.
-func envEndpoint(variable string) *string {
+func EnvEndpoint(variable string) *string {
 	if endpoint := os.Getenv(variable); endpoint != "" {
 		return aws.String(endpoint)
 	}

@@ -40,5 +40,5 @@ func Config(ctx context.Context, o Options) (aws.Config, error) {
 	return cfg, nil
 }
 
-// envEndpoint: the loader reads AWS_ENDPOINT_URL_<SERVICE> itself.
-func envEndpoint(string) *string { return nil }
+// EnvEndpoint: the loader reads AWS_ENDPOINT_URL_<SERVICE> itself.
+func EnvEndpoint(string) *string { return nil }

@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/xcloud/customers/internal/localbus"
 	"github.com/xcloud/customers/shared/awsclient"
 	"github.com/xcloud/customers/shared/changeevent"
@@ -18,17 +22,14 @@ import (
 func publisher(t *testing.T, bus *localbus.Bus) *changeevent.Publisher {
 	t.Helper()
 	t.Cleanup(bus.Close)
-	for _, kv := range bus.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
 	o := awsclient.Options{DynamoDBEndpoint: bus.URL} // a local endpoint: stand-in credentials
 	cfg, err := awsclient.Config(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return changeevent.NewPublisher(awsclient.EventBridge(cfg, o), "bus", awsclient.SQS(cfg, o), bus.QueueURL(),
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	eb := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(bus.URL) })
+	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(bus.URL) })
+	return changeevent.NewPublisher(eb, "bus", q, bus.QueueURL(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // records are n stream records, one event each, of the customers named.

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/xcloud/customers/shared/awsclient"
-	"github.com/xcloud/customers/shared/changeevent"
 	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/pagetoken"
@@ -55,8 +54,7 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 	}
 	if s.Needs.Events {
 		// Fed by the stream: no route, no credentials, no page tokens.
-		d.Events = changeevent.NewPublisher(awsclient.EventBridge(cfg, o.Options), s.EventBus,
-			awsclient.SQS(cfg, o.Options), s.EventsQueue, log)
+		d.AWS, d.AWSOptions, d.EventBus, d.EventsQueue = cfg, o.Options, s.EventBus, s.EventsQueue
 		return d, nil
 	}
 

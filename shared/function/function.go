@@ -14,7 +14,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/xcloud/customers/shared/changeevent"
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/xcloud/customers/shared/awsclient"
 
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
@@ -68,7 +70,11 @@ type Deps struct {
 	Now        func() time.Time
 	Verifier   httpapi.Verifier
 	Log        *slog.Logger
-	Events     *changeevent.Publisher // functions with Needs.Events only
+	// For a function with Needs.Events: the AWS configuration and options
+	// its own clients are built on, and its bus and dead-letter queue.
+	AWS                   aws.Config
+	AWSOptions            awsclient.Options
+	EventBus, EventsQueue string
 }
 
 // Handler is f's HTTP handler: its endpoint behind the request id, the
