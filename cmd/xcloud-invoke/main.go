@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 
 	"github.com/xcloud/customers/internal/localdynamo"
 	"github.com/xcloud/customers/internal/localinvoke"
@@ -108,7 +107,7 @@ func run() error {
 			return functionFailed{fmt.Errorf("%s %s: %w", id, path, inv.Result.Error)}
 		}
 		ms := float64(inv.Result.Duration.Microseconds()) / 1000
-		if inv.Published != nil || inv.DeadLetters != nil || len(inv.Batch.BatchItemFailures) > 0 || strings.Contains(path, "stream") {
+		if inv.Stream {
 			// A batch of stream records: what went to the stand-in bus.
 			fmt.Fprintf(os.Stderr, "%s %s: %d events published, %d dead letters, %d records given back, in %.1f ms\n", id, path,
 				len(inv.Published), len(inv.DeadLetters), len(inv.Batch.BatchItemFailures), ms)

@@ -15,14 +15,15 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/xcloud/customers/internal/openapicheck"
+	"github.com/xcloud/customers/shared/changeevent"
 )
 
 // Files names the schema of each detail type, in schemas/events/.
 var Files = map[string]string{
-	"Customer Registered":          "customer-registered.json",
-	"Customer Updated":             "customer-updated.json",
-	"Customer Status Changed":      "customer-status-changed.json",
-	"Customer API Key Regenerated": "customer-api-key-regenerated.json",
+	changeevent.Registered:     "customer-registered.json",
+	changeevent.Updated:        "customer-updated.json",
+	changeevent.StatusChanged:  "customer-status-changed.json",
+	changeevent.KeyRegenerated: "customer-api-key-regenerated.json",
 }
 
 // Schemas are the compiled schemas, by detail type.

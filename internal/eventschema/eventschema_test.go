@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/xcloud/customers/internal/eventschema"
+	"github.com/xcloud/customers/shared/changeevent"
 )
 
 const customer = `{"customerId":"FST-1536316721808-Acme","customerName":"Acme","contactInfo":{"email":"a@example.com"},"status":"SUSPENDED",` +
@@ -16,6 +17,18 @@ func change(version, changes string) string {
 }
 
 const keys = `{"eventId":"0123456789abcdef0123456789abcdef","customerId":"FST-1536316721808-Acme","occurredAt":"2026-12-02T09:10:00Z","keys":["secondary"]}`
+
+// Every detail type the publisher derives has its schema.
+func TestEveryDetailTypeHasASchema(t *testing.T) {
+	for _, dt := range changeevent.DetailTypes {
+		if eventschema.Files[dt] == "" {
+			t.Errorf("no schema for %q", dt)
+		}
+	}
+	if len(eventschema.Files) != len(changeevent.DetailTypes) {
+		t.Errorf("%d schemas for %d detail types", len(eventschema.Files), len(changeevent.DetailTypes))
+	}
+}
 
 func TestSchemas(t *testing.T) {
 	schemas, err := eventschema.Load("../..")

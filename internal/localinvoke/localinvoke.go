@@ -140,8 +140,9 @@ type Invocation struct {
 	Response     events.APIGatewayV2HTTPResponse // of a request
 	Result       lambdarun.Result
 	InitDuration time.Duration // the cold start, when this invocation started the function
-	// Of a batch of stream records: the answer, and what the publisher put
-	// on the bus and in the dead-letter queue during the invocation.
+	// Of a batch of stream records (Stream): the answer, and what the
+	// publisher put on the bus and in the dead-letter queue meanwhile.
+	Stream      bool
 	Batch       events.DynamoDBEventResponse
 	Published   []localbus.Entry
 	DeadLetters []string
@@ -186,7 +187,7 @@ func (iv *Invoker) Invoke(ctx context.Context, id, path string) (*Invocation, er
 	if inv.Result, err = p.Invoke(ctx, payload); err != nil {
 		return nil, fmt.Errorf("invoke %s: %w", id, err)
 	}
-	if ev.Stream() {
+	if inv.Stream = ev.Stream(); inv.Stream {
 		inv.Published, inv.DeadLetters = iv.bus.Entries()[entries:], iv.bus.Messages()[letters:]
 		if inv.Result.Error == nil {
 			if err := json.Unmarshal(inv.Result.Payload, &inv.Batch); err != nil {

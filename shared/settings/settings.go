@@ -99,20 +99,19 @@ func Read(n function.Needs) (Settings, error) {
 		}
 	}
 	s := Settings{
-		Table:               envOr(EnvTable, DefaultTable),
-		StatusIndex:         os.Getenv(EnvStatusIndex), // locally, the template's (localapi)
-		DynamoDBEndpoint:    os.Getenv(EnvDynamoDBEndpoint),
-		CredentialsSecretID: os.Getenv(EnvCredentialsSecretID),
-		Credentials:         os.Getenv(EnvCredentials),
-		PageTokenSecretID:   os.Getenv(EnvPageTokenSecretID),
-		PageTokenKey:        os.Getenv(EnvPageTokenKey),
-		Limits:              customer.DefaultLimits,
-		Needs:               n,
+		Table:             envOr(EnvTable, DefaultTable),
+		StatusIndex:       os.Getenv(EnvStatusIndex), // locally, the template's (localapi)
+		DynamoDBEndpoint:  os.Getenv(EnvDynamoDBEndpoint),
+		PageTokenSecretID: os.Getenv(EnvPageTokenSecretID),
+		PageTokenKey:      os.Getenv(EnvPageTokenKey),
+		Limits:            customer.DefaultLimits,
+		Needs:             n,
 	}
 	if n.Events {
 		// No route, so no credentials: none are read, even where set.
-		s.CredentialsSecretID, s.Credentials = "", ""
 		s.EventBus, s.EventsQueue = os.Getenv(EnvEventBus), os.Getenv(EnvEventsQueue)
+	} else {
+		s.CredentialsSecretID, s.Credentials = os.Getenv(EnvCredentialsSecretID), os.Getenv(EnvCredentials)
 	}
 	for _, l := range []struct {
 		env string
