@@ -15,8 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/xcloud/customers/shared/awsclient"
-
 	"github.com/xcloud/customers/shared/changeevent"
 	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/store"
@@ -36,19 +34,7 @@ var Function = function.Function{
 // the other functions' clients, so that no other function links them
 // (their packages cost every cold start their initialisation).
 func NewPublisher(d function.Deps) *changeevent.Publisher {
-	bus := eventbridge.NewFromConfig(d.AWS, func(o *eventbridge.Options) {
-		o.APIOptions = append(o.APIOptions, d.AWSOptions.APIOptions...)
-		if e := awsclient.EnvEndpoint("AWS_ENDPOINT_URL_EVENTBRIDGE"); e != nil {
-			o.BaseEndpoint = e
-		}
-	})
-	queue := sqs.NewFromConfig(d.AWS, func(o *sqs.Options) {
-		o.APIOptions = append(o.APIOptions, d.AWSOptions.APIOptions...)
-		if e := awsclient.EnvEndpoint("AWS_ENDPOINT_URL_SQS"); e != nil {
-			o.BaseEndpoint = e
-		}
-	})
-	return changeevent.NewPublisher(bus, d.EventBus, queue, d.EventsQueue, d.Log)
+	return changeevent.NewPublisher(eventbridge.NewFromConfig(d.AWS), d.EventBus, sqs.NewFromConfig(d.AWS), d.EventsQueue, d.Log)
 }
 
 // Publisher publishes a batch's events.

@@ -98,18 +98,17 @@ func TestRecorder(t *testing.T) {
 	rec := permissions.NewRecorder()
 	s := settings.Settings{Table: "customers", CredentialsSecretID: "creds", PageTokenSecretID: "key"}
 	ctx := context.Background()
-	cfg, err := awsclient.Config(ctx, awsclient.Options{DynamoDBEndpoint: srv.URL})
+	opts := awsclient.Options{DynamoDBEndpoint: srv.URL}
+	opts.APIOptions = append(opts.APIOptions, rec.For("ListFunction", s))
+	cfg, err := awsclient.Config(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := awsclient.Options{DynamoDBEndpoint: srv.URL}
-	opts.APIOptions = append(opts.APIOptions, rec.For("ListFunction", s))
 	db := awsclient.DynamoDB(cfg, opts)
 	db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("customers"), IndexName: aws.String("status-index")})
 	db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("customers")})
 	sm := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
 		o.BaseEndpoint = aws.String(srv.URL)
-		o.APIOptions = append(o.APIOptions, rec.For("ListFunction", s))
 	})
 	sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("key")})
 	want := []string{"dynamodb:Query on index/status-index", "dynamodb:Scan on table", "secretsmanager:GetSecretValue on secret:PAGE_TOKEN_SECRET_ID"}

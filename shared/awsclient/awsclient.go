@@ -1,8 +1,8 @@
-// Package awsclient builds the AWS SDK clients the functions use: one
-// aws.Config from the environment Lambda gives every function, and the
-// DynamoDB and Secrets Manager clients on it, with bounded attempts. (The
-// change-event publisher builds its EventBridge and SQS clients itself, on
-// the same aws.Config, so that no other function links them.)
+// Package awsclient builds the AWS configuration the functions' SDK clients
+// share: one aws.Config from the environment Lambda gives every function,
+// with bounded attempts, and the DynamoDB client on it. Other clients are
+// built on the same aws.Config with the SDK's NewFromConfig, where they are
+// used, so that a function links only its own.
 package awsclient
 
 import (
@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 )
@@ -29,8 +28,8 @@ type Options struct {
 	// against a local endpoint, where a single-threaded test server may
 	// queue many concurrent requests.
 	AttemptTimeout time.Duration
-	// APIOptions are SDK middleware for every call of every client (tests
-	// record the calls with it).
+	// APIOptions are SDK middleware for every call of every client built
+	// on the configuration (tests record the calls with it).
 	APIOptions []func(*middleware.Stack) error
 }
 
@@ -72,19 +71,8 @@ var sdkLogger = logging.LoggerFunc(func(_ logging.Classification, format string,
 // DynamoDB is the DynamoDB client on cfg.
 func DynamoDB(cfg aws.Config, o Options) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(do *dynamodb.Options) {
-		do.APIOptions = append(do.APIOptions, o.APIOptions...)
 		if o.DynamoDBEndpoint != "" {
 			do.BaseEndpoint = aws.String(o.DynamoDBEndpoint)
-		}
-	})
-}
-
-// SecretsManager is the Secrets Manager client on cfg.
-func SecretsManager(cfg aws.Config, o Options) *secretsmanager.Client {
-	return secretsmanager.NewFromConfig(cfg, func(so *secretsmanager.Options) {
-		so.APIOptions = append(so.APIOptions, o.APIOptions...)
-		if e := EnvEndpoint("AWS_ENDPOINT_URL_SECRETS_MANAGER"); e != nil {
-			so.BaseEndpoint = e
 		}
 	})
 }

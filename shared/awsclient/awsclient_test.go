@@ -9,10 +9,13 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xcloud/customers/shared/awsclient"
 )
@@ -88,5 +91,44 @@ func TestDynamoDBErrorsAreTyped(t *testing.T) {
 	}
 	if attempts != 1 {
 		t.Errorf("%d attempts, want 1 (a refused condition is not retried)", attempts)
+	}
+}
+
+// Every client built on the configuration goes where the environment's
+// AWS_ENDPOINT_URL_<SERVICE> says, as with the SDK's loader, and carries
+// the options' middleware.
+func TestClientsOnTheConfigurationHonourTheEnvironment(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	hits := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits <- r.Header.Get("X-Amz-Target")
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Write([]byte(`{"Name":"s","SecretString":"{}"}`))
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", srv.URL)
+
+	var called []string
+	record := func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("record", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			called = append(called, awsmiddleware.GetOperationName(ctx))
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+	}
+	cfg, err := awsclient.Config(t.Context(), awsclient.Options{APIOptions: []func(*middleware.Stack) error{record}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("s")}); err != nil {
+		t.Fatalf("GetSecretValue at AWS_ENDPOINT_URL_SECRETS_MANAGER: %v", err)
+	}
+	if got := <-hits; got != "secretsmanager.GetSecretValue" {
+		t.Errorf("the endpoint got %q", got)
+	}
+	if len(called) != 1 || called[0] != "GetSecretValue" {
+		t.Errorf("middleware saw %v, want the one call", called)
 	}
 }

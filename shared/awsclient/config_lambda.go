@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -40,23 +41,32 @@ func Config(_ context.Context, o Options) (aws.Config, error) {
 	if err := errors.Join(missing...); err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
-	return aws.Config{
+	cfg := aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(key, secret, os.Getenv("AWS_SESSION_TOKEN")),
 		HTTPClient:  httpClient(o),
 		Retryer:     retryer,
 		Logger:      sdkLogger,
-	}, nil
+		APIOptions:  o.APIOptions,
+		// Each client resolves its AWS_ENDPOINT_URL_<SERVICE> from here, as
+		// from the loader's environment source.
+		ConfigSources: []any{envEndpoints{}},
+	}
+	if e := os.Getenv("AWS_ENDPOINT_URL"); e != "" {
+		cfg.BaseEndpoint = aws.String(e)
+	}
+	return cfg, nil
 }
 
-// EnvEndpoint honours the SDK's variable for another endpoint of a service
-// (AWS_ENDPOINT_URL_SECRETS_MANAGER: a local stack), which the SDK's loader
-// would read: nil when it is not set.
-func EnvEndpoint(variable string) *string {
-	if endpoint := os.Getenv(variable); endpoint != "" {
-		return aws.String(endpoint)
-	}
-	return nil
+// envEndpoints gives the SDK's clients the endpoint the environment names
+// for their service, AWS_ENDPOINT_URL_ and the service's SDK id in capitals,
+// spaces as underscores (AWS_ENDPOINT_URL_SECRETS_MANAGER), as the loader's
+// environment source does.
+type envEndpoints struct{}
+
+func (envEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	e := os.Getenv("AWS_ENDPOINT_URL_" + strings.ToUpper(strings.ReplaceAll(sdkID, " ", "_")))
+	return e, e != "", nil
 }
 
 func envOr(name, def string) string {

@@ -31,6 +31,7 @@ func Config(ctx context.Context, o Options) (aws.Config, error) {
 		}
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	cfg.APIOptions = append(cfg.APIOptions, o.APIOptions...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
@@ -39,6 +40,3 @@ func Config(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	return cfg, nil
 }
-
-// EnvEndpoint: the loader reads AWS_ENDPOINT_URL_<SERVICE> itself.
-func EnvEndpoint(string) *string { return nil }

@@ -12,6 +12,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
 	"github.com/xcloud/customers/shared/awsclient"
 	"github.com/xcloud/customers/shared/function"
 	"github.com/xcloud/customers/shared/hmacauth"
@@ -43,7 +45,7 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 	db := awsclient.DynamoDB(cfg, o.Options)
 	var sm secrets.SecretsManager
 	if s.CredentialsSecretID != "" || s.PageTokenSecretID != "" {
-		sm = awsclient.SecretsManager(cfg, o.Options)
+		sm = secretsmanager.NewFromConfig(cfg)
 	}
 
 	d := function.Deps{
@@ -54,7 +56,7 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 	}
 	if s.Needs.Events {
 		// Fed by the stream: no route, no credentials, no page tokens.
-		d.AWS, d.AWSOptions, d.EventBus, d.EventsQueue = cfg, o.Options, s.EventBus, s.EventsQueue
+		d.AWS, d.EventBus, d.EventsQueue = cfg, s.EventBus, s.EventsQueue
 		return d, nil
 	}
 

@@ -16,8 +16,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/xcloud/customers/shared/awsclient"
-
 	"github.com/xcloud/customers/shared/customer"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/httpapi"
@@ -70,10 +68,9 @@ type Deps struct {
 	Now        func() time.Time
 	Verifier   httpapi.Verifier
 	Log        *slog.Logger
-	// For a function with Needs.Events: the AWS configuration and options
-	// its own clients are built on, and its bus and dead-letter queue.
+	// For a function with Needs.Events: the AWS configuration its own
+	// clients are built on, and its bus and dead-letter queue.
 	AWS                   aws.Config
-	AWSOptions            awsclient.Options
 	EventBus, EventsQueue string
 }
 
