@@ -141,6 +141,7 @@ func Template(app App) ([]byte, error) {
 		"Resources", resources,
 		"Outputs", mapping(
 			"DashboardName", mapping("Value", ref("Dashboard")),
+			"DashboardUrl", mapping("Value", sub("https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards:name=${Dashboard}")),
 		),
 	)
 	var b bytes.Buffer
