@@ -179,8 +179,7 @@ func attribute(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
 }
 
 // emf declares the metrics of every batch line, without dimensions: the
-// function is the only publisher. Written out, like httpapi's, rather than
-// marshalled at every cold start.
+// function is the only publisher. A constant, like httpapi's.
 var emf = json.RawMessage(`[{"Dimensions":[[]],"Metrics":[{"Name":"StreamRecords","Unit":"Count"},{"Name":"EventsPublished","Unit":"Count"},{"Name":"PublishFailures","Unit":"Count"},{"Name":"DeadLetters","Unit":"Count"},{"Name":"BatchLatency","Unit":"Milliseconds"}],"Namespace":"XCloud/Customers"}]`)
 
 // metrics are a batch's metrics, in Embedded Metric Format.

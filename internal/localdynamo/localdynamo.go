@@ -1,8 +1,8 @@
 // Package localdynamo prepares a DynamoDB other than AWS's (the embedded
 // minidyn, dynalite, moto, DynamoDB Local) for local runs and tests: it
-// creates the customers table as template.yaml declares it. Where such a
-// DynamoDB answers otherwise than AWS's, internal/minidyn and
-// internal/dynalite adapt it on the wire.
+// creates the customers table as template.yaml declares it, and where such a
+// DynamoDB answers otherwise than AWS's, adapts it on the wire
+// (ConditionItems; internal/minidyn for the embedded one).
 package localdynamo
 
 import (
