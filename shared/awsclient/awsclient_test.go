@@ -132,3 +132,37 @@ func TestClientsOnTheConfigurationHonourTheEnvironment(t *testing.T) {
 		t.Errorf("middleware saw %v, want the one call", called)
 	}
 }
+
+// FIPS and dual-stack endpoints are asked for in the environment, as the
+// SDK's loader reads them, and a malformed value is a cold-start error.
+func TestFIPSAndDualStackFromTheEnvironment(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	for _, c := range []struct{ fips, dualStack, host string }{
+		{"", "", "dynamodb.us-east-1.amazonaws.com"},
+		{"true", "", "dynamodb-fips.us-east-1.amazonaws.com"},
+		{"false", "TRUE", "dynamodb.us-east-1.api.aws"},
+	} {
+		t.Setenv("AWS_USE_FIPS_ENDPOINT", c.fips)
+		t.Setenv("AWS_USE_DUALSTACK_ENDPOINT", c.dualStack)
+		cfg, err := awsclient.Config(t.Context(), awsclient.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The parameters the client resolves its endpoint with, resolved.
+		o := awsclient.DynamoDB(cfg, awsclient.Options{}).Options()
+		endpoint, err := o.EndpointResolverV2.ResolveEndpoint(t.Context(), dynamodb.EndpointParameters{
+			Region:       aws.String(o.Region),
+			UseFIPS:      aws.Bool(o.EndpointOptions.UseFIPSEndpoint == aws.FIPSEndpointStateEnabled),
+			UseDualStack: aws.Bool(o.EndpointOptions.UseDualStackEndpoint == aws.DualStackEndpointStateEnabled),
+		})
+		if err != nil || endpoint.URI.Host != c.host {
+			t.Errorf("FIPS %q, dual-stack %q: endpoint %s (%v), want %s", c.fips, c.dualStack, endpoint.URI.Host, err, c.host)
+		}
+	}
+	t.Setenv("AWS_USE_FIPS_ENDPOINT", "yes")
+	if _, err := awsclient.Config(t.Context(), awsclient.Options{}); err == nil || !strings.Contains(err.Error(), "AWS_USE_FIPS_ENDPOINT") {
+		t.Errorf("AWS_USE_FIPS_ENDPOINT=yes: %v, want it named", err)
+	}
+}

@@ -31,14 +31,18 @@ func Config(_ context.Context, o Options) (aws.Config, error) {
 			key, secret = "local", "local"
 		}
 	}
-	var missing []error
+	var src envSource
+	var fipsErr, dualStackErr error
+	src.fips, src.fipsSet, fipsErr = envBool("AWS_USE_FIPS_ENDPOINT")
+	src.dualStack, src.dualStackSet, dualStackErr = envBool("AWS_USE_DUALSTACK_ENDPOINT")
+	problems := []error{fipsErr, dualStackErr}
 	if region == "" {
-		missing = append(missing, errors.New("AWS_REGION is not set"))
+		problems = append(problems, errors.New("AWS_REGION is not set"))
 	}
 	if key == "" || secret == "" {
-		missing = append(missing, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"))
+		problems = append(problems, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"))
 	}
-	if err := errors.Join(missing...); err != nil {
+	if err := errors.Join(problems...); err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
 	cfg := aws.Config{
@@ -48,9 +52,9 @@ func Config(_ context.Context, o Options) (aws.Config, error) {
 		Retryer:     retryer,
 		Logger:      sdkLogger,
 		APIOptions:  o.APIOptions,
-		// Each client resolves its AWS_ENDPOINT_URL_<SERVICE> from here, as
-		// from the loader's environment source.
-		ConfigSources: []any{envEndpoints{}},
+		// Each client resolves its endpoint settings from here, as from the
+		// loader's environment source.
+		ConfigSources: []any{src},
 	}
 	if e := os.Getenv("AWS_ENDPOINT_URL"); e != "" {
 		cfg.BaseEndpoint = aws.String(e)
@@ -58,15 +62,47 @@ func Config(_ context.Context, o Options) (aws.Config, error) {
 	return cfg, nil
 }
 
-// envEndpoints gives the SDK's clients the endpoint the environment names
-// for their service, AWS_ENDPOINT_URL_ and the service's SDK id in capitals,
-// spaces as underscores (AWS_ENDPOINT_URL_SECRETS_MANAGER), as the loader's
-// environment source does.
-type envEndpoints struct{}
+// envSource gives the SDK's clients the endpoint settings of the
+// environment, as the loader's environment source does: the endpoint named
+// for their service (AWS_ENDPOINT_URL_ and the service's SDK id in
+// capitals, spaces as underscores: AWS_ENDPOINT_URL_SECRETS_MANAGER), and
+// whether to use FIPS and dual-stack endpoints.
+type envSource struct {
+	fips, fipsSet           bool
+	dualStack, dualStackSet bool
+}
 
-func (envEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+func (envSource) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
 	e := os.Getenv("AWS_ENDPOINT_URL_" + strings.ToUpper(strings.ReplaceAll(sdkID, " ", "_")))
 	return e, e != "", nil
+}
+
+func (s envSource) GetUseFIPSEndpoint(context.Context) (aws.FIPSEndpointState, bool, error) {
+	if s.fips {
+		return aws.FIPSEndpointStateEnabled, s.fipsSet, nil
+	}
+	return aws.FIPSEndpointStateDisabled, s.fipsSet, nil
+}
+
+func (s envSource) GetUseDualStackEndpoint(context.Context) (aws.DualStackEndpointState, bool, error) {
+	if s.dualStack {
+		return aws.DualStackEndpointStateEnabled, s.dualStackSet, nil
+	}
+	return aws.DualStackEndpointStateDisabled, s.dualStackSet, nil
+}
+
+// envBool reads a true/false variable as the loader does.
+func envBool(name string) (value, set bool, err error) {
+	switch v := os.Getenv(name); {
+	case v == "":
+		return false, false, nil
+	case strings.EqualFold(v, "true"):
+		return true, true, nil
+	case strings.EqualFold(v, "false"):
+		return false, true, nil
+	default:
+		return false, false, fmt.Errorf("%s must be true or false, not %q", name, v)
+	}
 }
 
 func envOr(name, def string) string {
