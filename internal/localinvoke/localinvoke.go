@@ -4,7 +4,9 @@
 // environment template.yaml gives it (overlaid with events/env.json, as
 // --env-vars does), re-signs the event, and returns the response. The
 // change-event publisher publishes to a stand-in bus (internal/localbus),
-// whose entries and dead letters come back with its answer.
+// whose entries and dead letters come back with its answer. With a
+// permissions.Recorder, every call a function makes to AWS is recorded,
+// as that function's, on its way.
 package localinvoke
 
 import (
@@ -12,6 +14,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +31,7 @@ import (
 	"github.com/xcloud/customers/internal/fixtures"
 	"github.com/xcloud/customers/internal/lambdarun"
 	"github.com/xcloud/customers/internal/localbus"
+	"github.com/xcloud/customers/internal/permissions"
 	"github.com/xcloud/customers/internal/samtemplate"
 	"github.com/xcloud/customers/shared/hmacauth"
 	"github.com/xcloud/customers/shared/settings"
@@ -36,6 +43,12 @@ type Options struct {
 	Endpoint string // DynamoDB endpoint the functions use
 	Table    string // and their table there
 	Logs     io.Writer
+	// Recorder, when set, records each function's calls: each function
+	// gets an endpoint of its own for DynamoDB, Secrets Manager, EventBridge
+	// and SQS, which records the call as that function's and passes it on
+	// (Secrets Manager's are refused: the secrets come from
+	// events/env.json, as sam local invoke gives them).
+	Recorder *permissions.Recorder
 }
 
 // Invoker builds, starts and invokes functions; each function started once
@@ -48,6 +61,7 @@ type Invoker struct {
 	manifest  *fixtures.Manifest
 	processes map[string]*lambdarun.Process
 	bus       *localbus.Bus
+	recorders map[string]*httptest.Server // by function, with opts.Recorder
 }
 
 // LocalBus names the stand-in bus in the publisher's environment.
@@ -77,7 +91,7 @@ func New(opts Options) (*Invoker, error) {
 		opts.Logs = io.Discard
 	}
 	return &Invoker{opts: opts, template: tpl, localEnv: env, signer: signer, manifest: m, processes: map[string]*lambdarun.Process{},
-		bus: localbus.Start()}, nil
+		bus: localbus.Start(), recorders: map[string]*httptest.Server{}}, nil
 }
 
 // Manifest is the fixtures' manifest.
@@ -85,7 +99,8 @@ func (iv *Invoker) Manifest() *fixtures.Manifest { return iv.manifest }
 
 // Env is the environment of a function: the template's (parameters at their
 // defaults), then events/env.json, then the local DynamoDB. A value still
-// referring to an AWS resource ("!Ref ...") is left empty.
+// referring to an AWS resource ("!Ref ...") is left empty. With a Recorder,
+// every endpoint is the function's recording one.
 func (iv *Invoker) Env(id string) ([]string, error) {
 	fn, ok := iv.template[id]
 	if !ok {
@@ -110,12 +125,58 @@ func (iv *Invoker) Env(id string) ([]string, error) {
 			env[k] = v
 		}
 	}
+	if iv.opts.Recorder != nil {
+		endpoint, err := iv.recording(id, env)
+		if err != nil {
+			return nil, err
+		}
+		env[settings.EnvDynamoDBEndpoint] = endpoint
+		for _, service := range []string{"SECRETS_MANAGER", "EVENTBRIDGE", "SQS"} {
+			env["AWS_ENDPOINT_URL_"+service] = endpoint
+		}
+	}
 	out := make([]string, 0, len(env))
 	for k, v := range env {
 		out = append(out, k+"="+v)
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// recording is the endpoint of function id, whose environment is env: it
+// records each call there as the function's, named as env names the
+// function's table, bus, queue and secrets, and passes DynamoDB's on to the
+// local DynamoDB, EventBridge's and SQS's to the stand-in bus. One endpoint
+// a function, so that no call is put down to another.
+func (iv *Invoker) recording(id string, env map[string]string) (string, error) {
+	if srv, ok := iv.recorders[id]; ok {
+		return srv.URL, nil
+	}
+	db, err := url.Parse(iv.opts.Endpoint)
+	if err != nil {
+		return "", err
+	}
+	bus, err := url.Parse(iv.bus.URL)
+	if err != nil {
+		return "", err
+	}
+	toDB, toBus := httputil.NewSingleHostReverseProxy(db), httputil.NewSingleHostReverseProxy(bus)
+	pass := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch service, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), "."); service {
+		case "DynamoDB_20120810":
+			toDB.ServeHTTP(w, r)
+		case "AWSEvents", "AmazonSQS":
+			toBus.ServeHTTP(w, r)
+		default:
+			w.Header().Set("X-Amzn-Errortype", "AccessDeniedException")
+			http.Error(w, `{"__type":"AccessDeniedException","message":"not served by the local invoker"}`, http.StatusBadRequest)
+		}
+	})
+	s := settings.Settings{Table: env[settings.EnvTable], EventBus: env[settings.EnvEventBus], EventsQueue: env[settings.EnvEventsQueue],
+		CredentialsSecretID: env[settings.EnvCredentialsSecretID], PageTokenSecretID: env[settings.EnvPageTokenSecretID]}
+	srv := httptest.NewServer(iv.opts.Recorder.Handler(id, s, pass))
+	iv.recorders[id] = srv
+	return srv.URL, nil
 }
 
 // Build compiles a function's bootstrap for this host, as the Makefile does
@@ -208,6 +269,9 @@ func (iv *Invoker) Invoke(ctx context.Context, id, path string) (*Invocation, er
 func (iv *Invoker) Close() {
 	for _, p := range iv.processes {
 		p.Close()
+	}
+	for _, srv := range iv.recorders {
+		srv.Close()
 	}
 	iv.bus.Close()
 }

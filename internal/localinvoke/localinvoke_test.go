@@ -16,16 +16,17 @@ import (
 	"github.com/xcloud/customers/internal/fixtures"
 	"github.com/xcloud/customers/internal/lambdarun"
 	"github.com/xcloud/customers/internal/localinvoke"
+	"github.com/xcloud/customers/internal/permissions"
 	"github.com/xcloud/customers/shared/changeevent"
 )
 
 const root = "../.."
 
-func newInvoker(t *testing.T) (*localinvoke.Invoker, *apitest.SyncBuffer) {
+func newInvoker(t *testing.T, rec *permissions.Recorder) (*localinvoke.Invoker, *apitest.SyncBuffer) {
 	t.Helper()
 	db := dynamotest.New(t)
 	logs := &apitest.SyncBuffer{}
-	iv, err := localinvoke.New(localinvoke.Options{Root: root, Endpoint: db.Endpoint, Table: db.Table, Logs: logs})
+	iv, err := localinvoke.New(localinvoke.Options{Root: root, Endpoint: db.Endpoint, Table: db.Table, Logs: logs, Recorder: rec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,9 +36,12 @@ func newInvoker(t *testing.T) (*localinvoke.Invoker, *apitest.SyncBuffer) {
 
 // Every fixture of events/, in the manifest's order, through the real
 // bootstrap binary of its function under the Lambda Runtime API, re-signed
-// now: the status must be the manifest's, on any day.
+// now: the status must be the manifest's, on any day. Every call the
+// functions make meanwhile is recorded, and must be granted them by their
+// policies in template.yaml (checkGrants).
 func TestEveryFixtureThroughItsBuiltFunction(t *testing.T) {
-	iv, logs := newInvoker(t)
+	rec := permissions.NewRecorder()
+	iv, logs := newInvoker(t, rec)
 	schemas, err := eventschema.Load(root)
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +69,52 @@ func TestEveryFixtureThroughItsBuiltFunction(t *testing.T) {
 		if !invoked[f.ID] {
 			t.Errorf("no fixture invokes %s", f.ID)
 		}
+	}
+	checkGrants(t, rec.Seen())
+}
+
+// checkGrants fails for each call a built function made that its policy in
+// template.yaml does not grant, and shows that a grant of a call seen,
+// taken out of the template, is reported.
+//
+// Only grants missing are this suite's to find. A grant no test uses is
+// found by internal/localapi's TestMain, over what the end-to-end, hostile
+// and fault suites recorded in its own process: `go test ./...` runs the two
+// packages as processes of their own, perhaps at once, so neither can see
+// the other's recording. What that process records must then use every
+// grant by itself, which asks more than the union of the suites, never less.
+func checkGrants(t *testing.T, seen permissions.Grants) {
+	t.Helper()
+	granted, err := permissions.TemplateGrants(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range functions.All {
+		if len(seen[f.ID]) == 0 {
+			t.Errorf("no call of %s recorded: the recording endpoints are not in its way", f.ID)
+		}
+	}
+	missing := permissions.Missing(seen, granted)
+	for _, err := range missing {
+		t.Error(err)
+	}
+	if len(missing) > 0 {
+		return
+	}
+	// The fixtures' reads of a customer, no longer granted.
+	if !seen["GetFunction"][permissions.Grant{Action: "dynamodb:GetItem", Resource: "table"}] {
+		t.Fatalf("GetFunction's GetItem not recorded: %v", seen["GetFunction"])
+	}
+	edited, err := permissions.TemplateGrants(root, `Action: "dynamodb:GetItem"`, `Action: "dynamodb:DescribeTable"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, err := range permissions.Missing(seen, edited) {
+		got = append(got, err.Error())
+	}
+	if want := "GetFunction performs dynamodb:GetItem on table, which its policy in template.yaml does not grant"; strings.Join(got, "\n") != want {
+		t.Errorf("with GetFunction's GetItem taken out of the template, the check reports:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
 	}
 }
 
@@ -110,7 +160,7 @@ func checkBatch(t *testing.T, f fixtures.Fixture, inv *localinvoke.Invocation, s
 // and an event that is not a payload 2.0 request gets a 400, not a failed
 // invocation.
 func TestFailuresAreReported(t *testing.T) {
-	iv, _ := newInvoker(t)
+	iv, _ := newInvoker(t, nil)
 	bin, err := iv.Build(context.Background(), "GetFunction")
 	if err != nil {
 		t.Fatal(err)

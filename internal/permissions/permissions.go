@@ -1,14 +1,23 @@
 // Package permissions compares what each function does with what its
-// policy in template.yaml grants: a Recorder, SDK middleware that the test
-// wiring puts on every function's clients, notes every AWS action a function
-// performs and on what; Compare fails for an action performed but not
-// granted, and for a grant never used.
+// policy in template.yaml grants: a Recorder notes every AWS action a
+// function performs and on what, as SDK middleware that the test wiring puts
+// on every function's clients (For) or, for a built function run in a
+// process of its own, as a proxy between it and the services (Handler);
+// Compare fails for an action performed but not granted (Missing), and for a
+// grant never used (Unused).
 package permissions
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,7 +25,9 @@ import (
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
@@ -69,15 +80,98 @@ func (r *Recorder) For(fn string, s settings.Settings) func(*middleware.Stack) e
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("permissions.Recorder",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				action := prefixes[awsmiddleware.GetServiceID(ctx)] + ":" + awsmiddleware.GetOperationName(ctx)
-				for _, resource := range resources(in.Parameters, s) {
-					r.mu.Lock()
-					r.seen.add(fn, Grant{action, resource})
-					r.mu.Unlock()
-				}
+				r.record(fn, action, resources(in.Parameters, s))
 				return next.HandleInitialize(ctx, in)
 			}), middleware.Before)
 	}
 }
+
+func (r *Recorder) record(fn, action string, resources []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, resource := range resources {
+		r.seen.add(fn, Grant{action, resource})
+	}
+}
+
+// Handler records each request of function fn that reaches it, then passes
+// it to next: for a function run as a process of its own, whose clients
+// the For middleware cannot reach, it stands between the function and the
+// services as the endpoint of every client. The request's X-Amz-Target
+// names the action (DynamoDB_20120810.GetItem is dynamodb:GetItem) and its
+// body, read into the SDK's input, the resource, as For names them with s.
+func (r *Recorder) Handler(fn string, s settings.Settings, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, err := io.ReadAll(req.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		action, resources := Request(req.Header.Get("X-Amz-Target"), body, s)
+		r.record(fn, action, resources)
+		next.ServeHTTP(w, req)
+	})
+}
+
+// Request names the action and the resources of a request of the AWS JSON
+// protocols, by its X-Amz-Target and body, as For names an SDK call's: the
+// body's names are read into the SDK's input of the action, for resources.
+func Request(target string, body []byte, s settings.Settings) (action string, on []string) {
+	service, operation, _ := strings.Cut(target, ".")
+	prefix, ok := targets[service]
+	if !ok {
+		return "target " + target, []string{"unknown"}
+	}
+	action = prefix + ":" + operation
+	// The protocols name the members as the SDK's fields are named. Only
+	// the names are read: a member the SDK's input would not take as JSON
+	// (an attribute value, a time) must not stop the reading of the rest.
+	var in struct {
+		TableName, IndexName, SecretId, QueueUrl *string
+		RequestItems                             map[string]json.RawMessage
+		Entries                                  []struct{ EventBusName *string }
+	}
+	json.Unmarshal(body, &in) // what it can read; the rest names nothing
+	var input any
+	switch action {
+	case "dynamodb:GetItem":
+		input = &dynamodb.GetItemInput{TableName: in.TableName}
+	case "dynamodb:PutItem":
+		input = &dynamodb.PutItemInput{TableName: in.TableName}
+	case "dynamodb:UpdateItem":
+		input = &dynamodb.UpdateItemInput{TableName: in.TableName}
+	case "dynamodb:DeleteItem":
+		input = &dynamodb.DeleteItemInput{TableName: in.TableName}
+	case "dynamodb:Scan":
+		input = &dynamodb.ScanInput{TableName: in.TableName, IndexName: in.IndexName}
+	case "dynamodb:Query":
+		input = &dynamodb.QueryInput{TableName: in.TableName, IndexName: in.IndexName}
+	case "dynamodb:BatchGetItem":
+		b := &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{}}
+		for name := range in.RequestItems {
+			b.RequestItems[name] = types.KeysAndAttributes{}
+		}
+		input = b
+	case "events:PutEvents":
+		p := &eventbridge.PutEventsInput{}
+		for _, e := range in.Entries {
+			p.Entries = append(p.Entries, ebtypes.PutEventsRequestEntry{EventBusName: e.EventBusName})
+		}
+		input = p
+	case "sqs:SendMessage":
+		input = &sqs.SendMessageInput{QueueUrl: in.QueueUrl}
+	case "secretsmanager:GetSecretValue":
+		input = &secretsmanager.GetSecretValueInput{SecretId: in.SecretId}
+	default:
+		return action, []string{"unknown"}
+	}
+	return action, resources(input, s)
+}
+
+// targets are the IAM action prefixes of the services' X-Amz-Target
+// prefixes.
+var targets = map[string]string{"DynamoDB_20120810": "dynamodb", "secretsmanager": "secretsmanager", "AWSEvents": "events", "AmazonSQS": "sqs"}
 
 // prefixes are the IAM action prefixes of the SDK's service ids.
 var prefixes = map[string]string{"DynamoDB": "dynamodb", "Secrets Manager": "secretsmanager", "EventBridge": "events", "SQS": "sqs"}
@@ -222,6 +316,12 @@ func resourceName(fn *samtemplate.Function, expr string) string {
 // Compare lists each action a function performed that its policy does not
 // grant, and each grant no function call used.
 func Compare(performed, granted Grants) []error {
+	return append(Missing(performed, granted), Unused(performed, granted)...)
+}
+
+// Missing lists each action a function performed that its policy does not
+// grant.
+func Missing(performed, granted Grants) []error {
 	var errs []error
 	for _, fn := range slices.Sorted(maps.Keys(performed)) {
 		for _, g := range sortedGrants(performed[fn]) {
@@ -230,6 +330,12 @@ func Compare(performed, granted Grants) []error {
 			}
 		}
 	}
+	return errs
+}
+
+// Unused lists each grant no function call used.
+func Unused(performed, granted Grants) []error {
+	var errs []error
 	for _, fn := range slices.Sorted(maps.Keys(granted)) {
 		for _, g := range sortedGrants(granted[fn]) {
 			if !performed[fn][g] {
@@ -242,4 +348,51 @@ func Compare(performed, granted Grants) []error {
 
 func sortedGrants(gs map[Grant]bool) []Grant {
 	return slices.SortedFunc(maps.Keys(gs), func(a, b Grant) int { return strings.Compare(a.String(), b.String()) })
+}
+
+// TemplateGrants is FromTemplate of the template.yaml under root, after
+// replacing in its text each old of replace (old, new, old, new...) by its
+// new, once: a test's edit of the template, made on a copy next to copies of
+// the templates it nests.
+func TemplateGrants(root string, replace ...string) (Grants, error) {
+	if len(replace)%2 != 0 {
+		return nil, errors.New("TemplateGrants: replace wants old and new in pairs")
+	}
+	b, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	text := string(b)
+	for i := 0; i < len(replace); i += 2 {
+		if !strings.Contains(text, replace[i]) {
+			return nil, fmt.Errorf("template.yaml has no %q", replace[i])
+		}
+		text = strings.Replace(text, replace[i], replace[i+1], 1)
+	}
+	path := filepath.Join(root, "template.yaml")
+	if len(replace) > 0 {
+		dir, err := os.MkdirTemp("", "template")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "template.yaml")
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			return nil, err
+		}
+		for _, nested := range []string{"events.yaml", "monitoring.yaml"} {
+			b, err := os.ReadFile(filepath.Join(root, nested))
+			if err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(filepath.Join(dir, nested), b, 0o600); err != nil {
+				return nil, err
+			}
+		}
+	}
+	fns, err := samtemplate.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	return FromTemplate(fns), nil
 }

@@ -5,18 +5,22 @@ import (
 	"hash/crc32"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/xcloud/customers/internal/permissions"
-	"github.com/xcloud/customers/internal/samtemplate"
 	"github.com/xcloud/customers/shared/awsclient"
 	"github.com/xcloud/customers/shared/settings"
 )
@@ -24,36 +28,15 @@ import (
 // grants reads the template after an edit of its text.
 func grants(t *testing.T, old, new string) permissions.Grants {
 	t.Helper()
-	b, err := os.ReadFile("../../template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(b)
+	var replace []string
 	if old != "" {
-		if !strings.Contains(text, old) {
-			t.Fatalf("template has no %q", old)
-		}
-		text = strings.Replace(text, old, new, 1)
+		replace = []string{old, new}
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "template.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, nested := range []string{"events.yaml", "monitoring.yaml"} {
-		b, err := os.ReadFile(filepath.Join("../..", nested))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, nested), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fns, err := samtemplate.Read(path)
+	gs, err := permissions.TemplateGrants("../..", replace...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return permissions.FromTemplate(fns)
+	return gs
 }
 
 // Behaviour exactly as the template grants it passes; a grant removed, one
@@ -88,38 +71,89 @@ func TestCompareCatchesRemovedAndExtraGrants(t *testing.T) {
 	}
 }
 
-// The recorder names what the SDK calls act on as the template does.
+// The recorder names what the SDK calls act on as the template does, both
+// as middleware on the clients and as the endpoint they call (a built
+// function's calls, from a process of its own).
 func TestRecorder(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(`{}`))), 10))
 		w.Write([]byte(`{}`))
-	}))
-	defer srv.Close()
-	rec := permissions.NewRecorder()
-	s := settings.Settings{Table: "customers", CredentialsSecretID: "creds", PageTokenSecretID: "key"}
+	})
+	s := settings.Settings{Table: "customers", CredentialsSecretID: "creds", PageTokenSecretID: "key", EventBus: "bus", EventsQueue: "http://q/1/dead"}
+	want := []string{
+		"dynamodb:BatchGetItem on table", "dynamodb:Query on index/status-index", "dynamodb:Scan on table", "dynamodb:UpdateItem on table",
+		"events:PutEvents on bus other", "events:PutEvents on bus:EVENT_BUS_NAME",
+		"secretsmanager:GetSecretValue on secret:PAGE_TOKEN_SECRET_ID", "sqs:SendMessage on queue:EVENTS_DEAD_LETTER_QUEUE_URL",
+	}
+	for _, how := range []string{"middleware", "endpoint"} {
+		t.Run(how, func(t *testing.T) {
+			rec := permissions.NewRecorder()
+			h := http.Handler(ok)
+			var mw []func(*middleware.Stack) error
+			if how == "endpoint" {
+				h = rec.Handler("ListFunction", s, ok)
+			} else {
+				mw = append(mw, rec.For("ListFunction", s))
+			}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			calls(t, srv.URL, mw)
+			var got []string
+			for g := range rec.Seen()["ListFunction"] {
+				got = append(got, g.String())
+			}
+			slices.Sort(got)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("recorded:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+// calls makes one call of each kind the functions make, to endpoint,
+// through clients with the middleware mw.
+func calls(t *testing.T, endpoint string, mw []func(*middleware.Stack) error) {
+	t.Helper()
 	ctx := context.Background()
-	opts := awsclient.Options{DynamoDBEndpoint: srv.URL}
-	opts.APIOptions = append(opts.APIOptions, rec.For("ListFunction", s))
+	opts := awsclient.Options{DynamoDBEndpoint: endpoint, APIOptions: mw}
 	cfg, err := awsclient.Config(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	key := map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "c-1"}}
 	db := awsclient.DynamoDB(cfg, opts)
-	db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("customers"), IndexName: aws.String("status-index")})
+	db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("customers"), IndexName: aws.String("status-index"),
+		KeyConditionExpression: aws.String("statusShard = :s"), ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: "active#0"}}})
 	db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("customers")})
+	db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String("customers"), Key: key})
+	db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"customers": {Keys: []map[string]types.AttributeValue{key}}}})
 	sm := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
-		o.BaseEndpoint = aws.String(srv.URL)
+		o.BaseEndpoint, o.APIOptions = aws.String(endpoint), mw
 	})
 	sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("key")})
-	want := []string{"dynamodb:Query on index/status-index", "dynamodb:Scan on table", "secretsmanager:GetSecretValue on secret:PAGE_TOKEN_SECRET_ID"}
-	seen := rec.Seen()["ListFunction"]
-	if len(seen) != len(want) {
-		t.Errorf("recorded %v, want %v", seen, want)
-	}
-	for _, w := range want {
-		action, resource, _ := strings.Cut(w, " on ")
-		if !seen[permissions.Grant{Action: action, Resource: resource}] {
-			t.Errorf("not recorded: %s (recorded %v)", w, seen)
+	eb := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) {
+		o.BaseEndpoint, o.APIOptions = aws.String(endpoint), mw
+	})
+	eb.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{
+		{EventBusName: aws.String("bus"), Time: aws.Time(time.Now()), Detail: aws.String(`{}`)}, {EventBusName: aws.String("other")}}})
+	q := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		o.BaseEndpoint, o.APIOptions = aws.String(endpoint), mw
+	})
+	q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String("http://q/1/dead"), MessageBody: aws.String("m")})
+}
+
+// On the wire, an action the recorder does not know is recorded on no
+// resource a template names, so that it fails the comparison.
+func TestRequestOfAnUnknownAction(t *testing.T) {
+	s := settings.Settings{Table: "customers"}
+	for target, want := range map[string]string{
+		"DynamoDB_20120810.DeleteTable": "dynamodb:DeleteTable on unknown",
+		"Kinesis_20131202.PutRecord":    "target Kinesis_20131202.PutRecord on unknown",
+		"DynamoDB_20120810.GetItem":     "dynamodb:GetItem on table",
+	} {
+		action, on := permissions.Request(target, []byte(`{"TableName":"customers","Key":{"customerId":{"S":"c-1"}}}`), s)
+		if got := action + " on " + strings.Join(on, ","); got != want {
+			t.Errorf("%s: %s, want %s", target, got, want)
 		}
 	}
 }
