@@ -2,6 +2,7 @@ package customer
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -183,7 +184,7 @@ func appendValue(b []byte, v Value) []byte {
 	case KindInteger:
 		return strconv.AppendInt(b, v.Int, 10)
 	case KindNumber:
-		return strconv.AppendFloat(b, v.Num, 'f', -1, 64)
+		return appendFloat(b, v.Num)
 	case KindBoolean:
 		return strconv.AppendBool(b, v.Bool)
 	default:
@@ -191,27 +192,56 @@ func appendValue(b []byte, v Value) []byte {
 	}
 }
 
-// appendString writes s as a JSON string. Input was checked to be UTF-8.
+// appendFloat writes f as encoding/json does: without an exponent unless
+// |f| < 1e-6 or |f| >= 1e21, and then e-7 rather than e-07.
+func appendFloat(b []byte, f float64) []byte {
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		b = strconv.AppendFloat(b, f, 'e', -1, 64)
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+		return b
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
+// appendString writes s as a JSON string, escaped as encoding/json escapes
+// it. Input was checked to be UTF-8.
 func appendString(b []byte, s string) []byte {
 	const hexDigits = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != 0xe2 {
+			continue
+		}
+		if c == 0xe2 { // U+2028 and U+2029 are E2 80 A8 and E2 80 A9
+			if i+2 >= len(s) || s[i+1] != 0x80 || s[i+2]&^1 != 0xa8 {
+				continue
+			}
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[s[i+2]&1+8])
+			i += 2
+			start = i + 1
 			continue
 		}
 		b = append(b, s[start:i]...)
 		switch c {
 		case '"', '\\':
 			b = append(b, '\\', c)
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
 		case '\n':
 			b = append(b, '\\', 'n')
 		case '\r':
 			b = append(b, '\\', 'r')
 		case '\t':
 			b = append(b, '\\', 't')
-		default: // other control characters, and HTML's specials as encoding/json does
+		default: // other control characters, and HTML's specials
 			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
 		}
 		start = i + 1
@@ -220,46 +250,106 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// marshalJSON is appendJSON done by encoding/json, from nested maps; the keys
-// come out sorted rather than in the contract's order. make bench measures
-// appendJSON against it (build tag library_json).
+// customerJSON is a customer as the contract renders it, fields in the
+// contract's order. A nil pointer is a field that is not set, left out; an
+// object with no field set is nil, left out too.
+type customerJSON struct {
+	CustomerID   *string       `json:"customerId,omitempty"`
+	CustomerName *string       `json:"customerName,omitempty"`
+	Description  *string       `json:"description,omitempty"`
+	ContactInfo  *contactJSON  `json:"contactInfo,omitempty"`
+	BusinessInfo *businessJSON `json:"businessInfo,omitempty"`
+	Settings     *settingsJSON `json:"settings,omitempty"`
+	Location     *locationJSON `json:"location,omitempty"`
+	Status       *string       `json:"status,omitempty"`
+	Limits       Limits        `json:"limits"`
+	CreatedAt    string        `json:"createdAt"`
+	UpdatedAt    string        `json:"updatedAt"`
+}
+
+type contactJSON struct {
+	Email   *string      `json:"email,omitempty"`
+	Phone   *string      `json:"phone,omitempty"`
+	Address *addressJSON `json:"address,omitempty"`
+}
+
+type addressJSON struct {
+	Street     *string `json:"street,omitempty"`
+	City       *string `json:"city,omitempty"`
+	State      *string `json:"state,omitempty"`
+	Country    *string `json:"country,omitempty"`
+	PostalCode *string `json:"postalCode,omitempty"`
+}
+
+type businessJSON struct {
+	Industry *string `json:"industry,omitempty"`
+	Sector   *string `json:"sector,omitempty"`
+	Timezone *string `json:"timezone,omitempty"`
+}
+
+type settingsJSON struct {
+	DataRetentionDays *int64  `json:"dataRetentionDays,omitempty"`
+	AlertFrequency    *string `json:"alertFrequency,omitempty"`
+	ReportingEnabled  *bool   `json:"reportingEnabled,omitempty"`
+}
+
+type locationJSON struct {
+	Latitude  *float64 `json:"latitude,omitempty"`
+	Longitude *float64 `json:"longitude,omitempty"`
+}
+
+// orNil returns p, or nil when *p is its type's zero value (no field set).
+func orNil[T comparable](p *T) *T {
+	var zero T
+	if *p == zero {
+		return nil
+	}
+	return p
+}
+
+// ifSet returns p, a member of e's value, when e is set; else nil.
+func ifSet[T any](e *Entry, p *T) *T {
+	if e.State != Set {
+		return nil
+	}
+	return p
+}
+
+// marshalJSON is appendJSON done by encoding/json, from tagged structs. make
+// bench measures appendJSON against it (build tag library_json).
 func (c *Customer) marshalJSON(b []byte) []byte {
-	doc := map[string]any{
-		"limits":    c.Limits,
-		"createdAt": Timestamp(c.CreatedAt),
-		"updatedAt": Timestamp(c.UpdatedAt),
+	d := &c.Fields
+	str := func(i Index) *string { return ifSet(&d[i], &d[i].Value.Str) }
+	integer := func(i Index) *int64 { return ifSet(&d[i], &d[i].Value.Int) }
+	number := func(i Index) *float64 { return ifSet(&d[i], &d[i].Value.Num) }
+	boolean := func(i Index) *bool { return ifSet(&d[i], &d[i].Value.Bool) }
+	v := customerJSON{
+		CustomerID:   str(CustomerID),
+		CustomerName: str(CustomerName),
+		Description:  str(Description),
+		ContactInfo: orNil(&contactJSON{
+			Email: str(Email),
+			Phone: str(Phone),
+			Address: orNil(&addressJSON{
+				Street: str(Street), City: str(City), State: str(AddressState),
+				Country: str(Country), PostalCode: str(PostalCode),
+			}),
+		}),
+		BusinessInfo: orNil(&businessJSON{Industry: str(Industry), Sector: str(Sector), Timezone: str(Timezone)}),
+		Settings: orNil(&settingsJSON{
+			DataRetentionDays: integer(DataRetentionDays),
+			AlertFrequency:    str(AlertFrequency),
+			ReportingEnabled:  boolean(ReportingEnabled),
+		}),
+		Location:  orNil(&locationJSON{Latitude: number(Latitude), Longitude: number(Longitude)}),
+		Status:    str(Status),
+		Limits:    c.Limits,
+		CreatedAt: Timestamp(c.CreatedAt),
+		UpdatedAt: Timestamp(c.UpdatedAt),
 	}
-	for i := range numFields {
-		e := c.Fields[i]
-		if e.State != Set {
-			continue
-		}
-		m := doc
-		segs := Fields[i].Segments
-		for _, p := range segs[:len(segs)-1] {
-			inner, ok := m[p].(map[string]any)
-			if !ok {
-				inner = map[string]any{}
-				m[p] = inner
-			}
-			m = inner
-		}
-		var v any
-		switch e.Value.Kind {
-		case KindInteger:
-			v = e.Value.Int
-		case KindNumber:
-			v = e.Value.Num
-		case KindBoolean:
-			v = e.Value.Bool
-		default:
-			v = e.Value.Str
-		}
-		m[segs[len(segs)-1]] = v
-	}
-	out, err := json.Marshal(doc)
+	out, err := json.Marshal(&v)
 	if err != nil {
-		panic(err) // strings, numbers and booleans always marshal
+		panic(err) // strings, integers, finite numbers and booleans always marshal
 	}
 	return append(b, out...)
 }
