@@ -2,7 +2,6 @@ package customer
 
 import (
 	"encoding/json"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -119,137 +118,6 @@ func (v Value) equal(o Value) bool {
 	return v.Kind == o.Kind && v.Str == o.Str && v.Int == o.Int && v.Num == o.Num && v.Bool == o.Bool
 }
 
-// appendJSON renders the whole customer (never its API keys): every set field
-// in the contract's order, then limits, createdAt and updatedAt. It writes
-// the JSON itself: encoding/json (marshalJSON) costs a list of customers 15%
-// more CPU per invocation (docs/PERFORMANCE.md).
-func (c *Customer) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	var open []string // the objects currently open, outermost first
-	first := true
-	for i := range numFields {
-		e := c.Fields[i]
-		if e.State != Set {
-			continue
-		}
-		segs := Fields[i].Segments
-		parents := segs[:len(segs)-1]
-		common := 0
-		for common < len(open) && common < len(parents) && open[common] == parents[common] {
-			common++
-		}
-		for len(open) > common {
-			b = append(b, '}')
-			open = open[:len(open)-1]
-		}
-		for _, p := range parents[common:] {
-			b = comma(b, &first)
-			b = appendString(b, p)
-			b = append(b, ':', '{')
-			open = append(open, p)
-			first = true
-		}
-		b = comma(b, &first)
-		b = appendString(b, segs[len(segs)-1])
-		b = append(b, ':')
-		b = appendValue(b, e.Value)
-	}
-	for range open {
-		b = append(b, '}')
-	}
-	b = comma(b, &first) // no comma when no field is set
-	b = append(b, `"limits":{"maxDevices":`...)
-	b = strconv.AppendInt(b, c.Limits.MaxDevices, 10)
-	b = append(b, `,"maxUsers":`...)
-	b = strconv.AppendInt(b, c.Limits.MaxUsers, 10)
-	b = append(b, `,"maxDataPoints":`...)
-	b = strconv.AppendInt(b, c.Limits.MaxDataPoints, 10)
-	b = append(b, `},"createdAt":"`...)
-	b = append(b, Timestamp(c.CreatedAt)...)
-	b = append(b, `","updatedAt":"`...)
-	b = append(b, Timestamp(c.UpdatedAt)...)
-	return append(b, '"', '}')
-}
-
-func comma(b []byte, first *bool) []byte {
-	if !*first {
-		b = append(b, ',')
-	}
-	*first = false
-	return b
-}
-
-func appendValue(b []byte, v Value) []byte {
-	switch v.Kind {
-	case KindInteger:
-		return strconv.AppendInt(b, v.Int, 10)
-	case KindNumber:
-		return appendFloat(b, v.Num)
-	case KindBoolean:
-		return strconv.AppendBool(b, v.Bool)
-	default:
-		return appendString(b, v.Str)
-	}
-}
-
-// appendFloat writes f as encoding/json does: without an exponent unless
-// |f| < 1e-6 or |f| >= 1e21, and then e-7 rather than e-07.
-func appendFloat(b []byte, f float64) []byte {
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		b = strconv.AppendFloat(b, f, 'e', -1, 64)
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-		return b
-	}
-	return strconv.AppendFloat(b, f, 'f', -1, 64)
-}
-
-// appendString writes s as a JSON string, escaped as encoding/json escapes
-// it. Input was checked to be UTF-8.
-func appendString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != 0xe2 {
-			continue
-		}
-		if c == 0xe2 { // U+2028 and U+2029 are E2 80 A8 and E2 80 A9
-			if i+2 >= len(s) || s[i+1] != 0x80 || s[i+2]&^1 != 0xa8 {
-				continue
-			}
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[s[i+2]&1+8])
-			i += 2
-			start = i + 1
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\f':
-			b = append(b, '\\', 'f')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default: // other control characters, and HTML's specials
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
 // customerJSON is a customer as the contract renders it, fields in the
 // contract's order. A nil pointer is a field that is not set, left out; an
 // object with no field set is nil, left out too.
@@ -315,9 +183,9 @@ func ifSet[T any](e *Entry, p *T) *T {
 	return p
 }
 
-// marshalJSON is appendJSON done by encoding/json, from tagged structs. make
-// bench measures appendJSON against it (build tag library_json).
-func (c *Customer) marshalJSON(b []byte) []byte {
+// AppendJSON appends the whole customer as JSON (never its API keys): every
+// set field in the contract's order, then limits, createdAt and updatedAt.
+func (c *Customer) AppendJSON(b []byte) []byte {
 	d := &c.Fields
 	str := func(i Index) *string { return ifSet(&d[i], &d[i].Value.Str) }
 	integer := func(i Index) *int64 { return ifSet(&d[i], &d[i].Value.Int) }
