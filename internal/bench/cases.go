@@ -60,5 +60,4 @@ type Piece struct {
 // Owned lists the pieces; docs/PERFORMANCE.md says what each saves.
 var Owned = []Piece{
 	{"aws.Config from Lambda's environment", "library_awsconfig", "GetFunction", "cold start"},
-	{"customer JSON writer", "library_json", "ListFunction", "warm CPU"},
 }

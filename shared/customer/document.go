@@ -118,148 +118,106 @@ func (v Value) equal(o Value) bool {
 	return v.Kind == o.Kind && v.Str == o.Str && v.Int == o.Int && v.Num == o.Num && v.Bool == o.Bool
 }
 
-// appendJSON renders the whole customer (never its API keys): every set field
-// in the contract's order, then limits, createdAt and updatedAt. It writes
-// the JSON itself: encoding/json (marshalJSON) costs a list of customers 15%
-// more CPU per invocation (docs/PERFORMANCE.md).
-func (c *Customer) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	var open []string // the objects currently open, outermost first
-	first := true
-	for i := range numFields {
-		e := c.Fields[i]
-		if e.State != Set {
-			continue
-		}
-		segs := Fields[i].Segments
-		parents := segs[:len(segs)-1]
-		common := 0
-		for common < len(open) && common < len(parents) && open[common] == parents[common] {
-			common++
-		}
-		for len(open) > common {
-			b = append(b, '}')
-			open = open[:len(open)-1]
-		}
-		for _, p := range parents[common:] {
-			b = comma(b, &first)
-			b = appendString(b, p)
-			b = append(b, ':', '{')
-			open = append(open, p)
-			first = true
-		}
-		b = comma(b, &first)
-		b = appendString(b, segs[len(segs)-1])
-		b = append(b, ':')
-		b = appendValue(b, e.Value)
-	}
-	for range open {
-		b = append(b, '}')
-	}
-	b = comma(b, &first) // no comma when no field is set
-	b = append(b, `"limits":{"maxDevices":`...)
-	b = strconv.AppendInt(b, c.Limits.MaxDevices, 10)
-	b = append(b, `,"maxUsers":`...)
-	b = strconv.AppendInt(b, c.Limits.MaxUsers, 10)
-	b = append(b, `,"maxDataPoints":`...)
-	b = strconv.AppendInt(b, c.Limits.MaxDataPoints, 10)
-	b = append(b, `},"createdAt":"`...)
-	b = append(b, Timestamp(c.CreatedAt)...)
-	b = append(b, `","updatedAt":"`...)
-	b = append(b, Timestamp(c.UpdatedAt)...)
-	return append(b, '"', '}')
+// customerJSON is a customer as the contract renders it, fields in the
+// contract's order. A nil pointer is a field that is not set, left out; an
+// object with no field set is nil, left out too.
+type customerJSON struct {
+	CustomerID   *string       `json:"customerId,omitempty"`
+	CustomerName *string       `json:"customerName,omitempty"`
+	Description  *string       `json:"description,omitempty"`
+	ContactInfo  *contactJSON  `json:"contactInfo,omitempty"`
+	BusinessInfo *businessJSON `json:"businessInfo,omitempty"`
+	Settings     *settingsJSON `json:"settings,omitempty"`
+	Location     *locationJSON `json:"location,omitempty"`
+	Status       *string       `json:"status,omitempty"`
+	Limits       Limits        `json:"limits"`
+	CreatedAt    string        `json:"createdAt"`
+	UpdatedAt    string        `json:"updatedAt"`
 }
 
-func comma(b []byte, first *bool) []byte {
-	if !*first {
-		b = append(b, ',')
-	}
-	*first = false
-	return b
+type contactJSON struct {
+	Email   *string      `json:"email,omitempty"`
+	Phone   *string      `json:"phone,omitempty"`
+	Address *addressJSON `json:"address,omitempty"`
 }
 
-func appendValue(b []byte, v Value) []byte {
-	switch v.Kind {
-	case KindInteger:
-		return strconv.AppendInt(b, v.Int, 10)
-	case KindNumber:
-		return strconv.AppendFloat(b, v.Num, 'f', -1, 64)
-	case KindBoolean:
-		return strconv.AppendBool(b, v.Bool)
-	default:
-		return appendString(b, v.Str)
-	}
+type addressJSON struct {
+	Street     *string `json:"street,omitempty"`
+	City       *string `json:"city,omitempty"`
+	State      *string `json:"state,omitempty"`
+	Country    *string `json:"country,omitempty"`
+	PostalCode *string `json:"postalCode,omitempty"`
 }
 
-// appendString writes s as a JSON string. Input was checked to be UTF-8.
-func appendString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default: // other control characters, and HTML's specials as encoding/json does
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+type businessJSON struct {
+	Industry *string `json:"industry,omitempty"`
+	Sector   *string `json:"sector,omitempty"`
+	Timezone *string `json:"timezone,omitempty"`
 }
 
-// marshalJSON is appendJSON done by encoding/json, from nested maps; the keys
-// come out sorted rather than in the contract's order. make bench measures
-// appendJSON against it (build tag library_json).
-func (c *Customer) marshalJSON(b []byte) []byte {
-	doc := map[string]any{
-		"limits":    c.Limits,
-		"createdAt": Timestamp(c.CreatedAt),
-		"updatedAt": Timestamp(c.UpdatedAt),
+type settingsJSON struct {
+	DataRetentionDays *int64  `json:"dataRetentionDays,omitempty"`
+	AlertFrequency    *string `json:"alertFrequency,omitempty"`
+	ReportingEnabled  *bool   `json:"reportingEnabled,omitempty"`
+}
+
+type locationJSON struct {
+	Latitude  *float64 `json:"latitude,omitempty"`
+	Longitude *float64 `json:"longitude,omitempty"`
+}
+
+// orNil returns p, or nil when *p is its type's zero value (no field set).
+func orNil[T comparable](p *T) *T {
+	var zero T
+	if *p == zero {
+		return nil
 	}
-	for i := range numFields {
-		e := c.Fields[i]
-		if e.State != Set {
-			continue
-		}
-		m := doc
-		segs := Fields[i].Segments
-		for _, p := range segs[:len(segs)-1] {
-			inner, ok := m[p].(map[string]any)
-			if !ok {
-				inner = map[string]any{}
-				m[p] = inner
-			}
-			m = inner
-		}
-		var v any
-		switch e.Value.Kind {
-		case KindInteger:
-			v = e.Value.Int
-		case KindNumber:
-			v = e.Value.Num
-		case KindBoolean:
-			v = e.Value.Bool
-		default:
-			v = e.Value.Str
-		}
-		m[segs[len(segs)-1]] = v
+	return p
+}
+
+// ifSet returns p, a member of e's value, when e is set; else nil.
+func ifSet[T any](e *Entry, p *T) *T {
+	if e.State != Set {
+		return nil
 	}
-	out, err := json.Marshal(doc)
+	return p
+}
+
+// AppendJSON appends the whole customer as JSON (never its API keys): every
+// set field in the contract's order, then limits, createdAt and updatedAt.
+func (c *Customer) AppendJSON(b []byte) []byte {
+	d := &c.Fields
+	str := func(i Index) *string { return ifSet(&d[i], &d[i].Value.Str) }
+	integer := func(i Index) *int64 { return ifSet(&d[i], &d[i].Value.Int) }
+	number := func(i Index) *float64 { return ifSet(&d[i], &d[i].Value.Num) }
+	boolean := func(i Index) *bool { return ifSet(&d[i], &d[i].Value.Bool) }
+	v := customerJSON{
+		CustomerID:   str(CustomerID),
+		CustomerName: str(CustomerName),
+		Description:  str(Description),
+		ContactInfo: orNil(&contactJSON{
+			Email: str(Email),
+			Phone: str(Phone),
+			Address: orNil(&addressJSON{
+				Street: str(Street), City: str(City), State: str(AddressState),
+				Country: str(Country), PostalCode: str(PostalCode),
+			}),
+		}),
+		BusinessInfo: orNil(&businessJSON{Industry: str(Industry), Sector: str(Sector), Timezone: str(Timezone)}),
+		Settings: orNil(&settingsJSON{
+			DataRetentionDays: integer(DataRetentionDays),
+			AlertFrequency:    str(AlertFrequency),
+			ReportingEnabled:  boolean(ReportingEnabled),
+		}),
+		Location:  orNil(&locationJSON{Latitude: number(Latitude), Longitude: number(Longitude)}),
+		Status:    str(Status),
+		Limits:    c.Limits,
+		CreatedAt: Timestamp(c.CreatedAt),
+		UpdatedAt: Timestamp(c.UpdatedAt),
+	}
+	out, err := json.Marshal(&v)
 	if err != nil {
-		panic(err) // strings, numbers and booleans always marshal
+		panic(err) // strings, integers, finite numbers and booleans always marshal
 	}
 	return append(b, out...)
 }

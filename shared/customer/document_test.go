@@ -270,7 +270,7 @@ func TestAppendJSONExact(t *testing.T) {
 		}), `{"settings":{"dataRetentionDays":36500,"reportingEnabled":false},"location":{"latitude":-90,"longitude":179.5},` + tail},
 		{"location only", doc(func(d *customer.Document) {
 			d.Set(customer.Longitude, customer.Number(0.0000001))
-		}), `{"location":{"longitude":0.0000001},` + tail},
+		}), `{"location":{"longitude":1e-7},` + tail}, // encoding/json's notation below 1e-6
 		{"null and absent are left out", doc(func(d *customer.Document) {
 			d[customer.Description] = customer.Entry{State: customer.Null}
 			d[customer.Email] = customer.Entry{State: customer.Null}
@@ -345,7 +345,8 @@ func TestAppendJSONPrefix(t *testing.T) {
 }
 
 // TestAppendJSONEscaping: strings come out as JSON strings that decode to
-// the same text, with HTML's specials and control characters escaped.
+// the same text, with HTML's specials and control characters escaped (as
+// encoding/json escapes them).
 func TestAppendJSONEscaping(t *testing.T) {
 	cases := []struct {
 		in, want string
@@ -355,10 +356,11 @@ func TestAppendJSONEscaping(t *testing.T) {
 		{"a/b", `"a/b"`},
 		{"<script>&amp;</script>", `"\u003cscript\u003e\u0026amp;\u003c/script\u003e"`},
 		{"line\nfeed\rreturn\ttab", `"line\nfeed\rreturn\ttab"`},
-		{"\x00\x01\x08\x0c\x1f", `"\u0000\u0001\u0008\u000c\u001f"`},
+		{"\x00\x01\x08\x0c\x1f", `"\u0000\u0001\b\f\u001f"`},
 		{"\x7f", "\"\x7f\""},
 		{"é 日本 😀", `"é 日本 😀"`},
-		{"\u2028\u2029", "\"\u2028\u2029\""},
+		{"\u2028\u2029", `"\u2028\u2029"`}, // JavaScript's line terminators, as encoding/json escapes them
+		{"\u2020\u20ac\u2027\u202a", "\"\u2020\u20ac\u2027\u202a\""},
 		{"", `""`},
 		{`"\"`, `"\"\\\""`},
 	}

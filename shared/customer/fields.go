@@ -148,21 +148,13 @@ func checkEmail(v Value) string {
 	return ""
 }
 
+// phone is the phone rule: an optional leading '+', then only digits, spaces,
+// '-', '.', '(' or ')', with 7 to 15 digits.
+var phone = regexp.MustCompile(`^\+?[ ().-]*(?:[0-9][ ().-]*){7,15}$`)
+
 func checkPhone(v Value) string {
-	const msg = "must be an optional leading '+' then digits, spaces, '-', '.', '(' or ')', with 7 to 15 digits"
-	s := strings.TrimPrefix(v.Str, "+")
-	digits := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
-		default:
-			return msg
-		}
-	}
-	if digits < 7 || digits > 15 {
-		return msg
+	if !phone.MatchString(v.Str) {
+		return "must be an optional leading '+' then digits, spaces, '-', '.', '(' or ')', with 7 to 15 digits"
 	}
 	return ""
 }

@@ -93,18 +93,73 @@ var tzNameCases = []matchCase{
 	{"invalid UTF-8", "UTC\xff", false},
 }
 
-// The edge cases of the id rule and of the zone name shape: lengths at and
-// past each bound, every separator, and characters that only look allowed.
+var phoneCases = []matchCase{
+	{"6 digits", "123456", false},
+	{"7 digits", "1234567", true},
+	{"15 digits", "123456789012345", true},
+	{"16 digits", "1234567890123456", false},
+	{"+ and 6 digits", "+123456", false},
+	{"+ and 7 digits", "+1234567", true},
+	{"+ and 15 digits", "+123456789012345", true},
+	{"+ and 16 digits", "+1234567890123456", false},
+	{"16 digits among punctuation", "+1 (234) 567-890.123-456", false},
+	{"15 digits among punctuation", "+1 (234) 567-890.123-45", true},
+	{"seed", "+1-555-0123", true},
+	{"punctuation only", "+ ()-.", false},
+	{"punctuation first", "(555) 123-4567", true},
+	{"+ then punctuation", "+ (555) 123-4567", true},
+	{"leading space", " 5551234567", true},
+	{"trailing space", "5551234567 ", true},
+	{"trailing punctuation", "5551234567)-. ", true},
+	{"space before +", " +5551234567", false},
+	{"only +", "+", false},
+	{"empty", "", false},
+	{"two +", "++1234567", false},
+	{"+ in the middle", "1+5551234567", false},
+	{"+ at the end", "5551234567+", false},
+	{"letter", "555123456x7", false},
+	{"tab", "555\t1234567", false},
+	{"trailing newline", "5551234567\n", false},
+	{"leading newline", "\n5551234567", false},
+	{"slash", "555/1234567", false},
+	{"comma", "555,1234567", false},
+	{"NUL", "5551234567\x00", false},
+	{"Arabic-Indic digits", "\u0661\u0662\u0663\u0664\u0665\u0666\u0667", false},
+	{"one Arabic-Indic digit among 7", "123456\u0667", false},
+	{"fullwidth digits", "\uff15\uff15\uff15\uff11\uff12\uff13\uff14", false},
+	{"Devanagari digits", "\u0967\u0968\u0969\u096a\u096b\u096c\u096d", false},
+	{"non-breaking space", "555\u00a01234567", false},
+	{"fullwidth plus", "\uff0b5551234567", false},
+	{"invalid UTF-8", "5551234567\xff", false},
+}
+
+// The edge cases of the id rule, of the zone name shape and of the phone
+// rule: lengths at and past each bound, every separator, and characters that
+// only look allowed.
 func TestRules(t *testing.T) {
 	for _, rule := range []struct {
 		name  string
 		match func(string) bool
 		cases []matchCase
-	}{{"ValidID", ValidID, idCases}, {"tzName", tzName.MatchString, tzNameCases}} {
+	}{
+		{"ValidID", ValidID, idCases},
+		{"tzName", tzName.MatchString, tzNameCases},
+		{"checkPhone", func(s string) bool { return checkPhone(Value{Str: s}) == "" }, phoneCases},
+	} {
 		for _, c := range rule.cases {
 			if got := rule.match(c.in); got != c.want {
 				t.Errorf("%s(%q) (%s) = %v, want %v", rule.name, c.in, c.name, got, c.want)
 			}
+		}
+	}
+}
+
+// TestPhoneRuleMessage pins the message clients compare.
+func TestPhoneRuleMessage(t *testing.T) {
+	const want = "must be an optional leading '+' then digits, spaces, '-', '.', '(' or ')', with 7 to 15 digits"
+	for _, s := range []string{"123456", "++1234567", "x"} {
+		if got := checkPhone(Value{Str: s}); got != want {
+			t.Errorf("checkPhone(%q) message = %q, want %q", s, got, want)
 		}
 	}
 }

@@ -126,22 +126,11 @@ func CanonicalQuery(rawQuery string) (string, error) {
 	return strings.Join(pairs, "&"), nil
 }
 
-// Escape percent-encodes every byte but RFC 3986's unreserved characters.
-func Escape(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
-	}
-	return b.String()
-}
+// Escape percent-encodes every byte but RFC 3986's unreserved characters
+// (A-Z a-z 0-9 - . _ ~), in upper-case hex, as the signature defines it.
+// url.QueryEscape leaves the same characters alone but writes a space as '+'
+// (and a '+' as %2B), so its '+' become %20.
+func Escape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }
 
 // ContentMD5 is the Content-MD5 header value for a body (RFC 1864).
 func ContentMD5(body []byte) string {

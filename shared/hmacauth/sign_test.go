@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -278,6 +280,34 @@ func TestEscape(t *testing.T) {
 	for _, tc := range tests {
 		if got := hmacauth.Escape(tc.in); got != tc.want {
 			t.Errorf("Escape(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	// Every byte, alone and in random strings, against RFC 3986's definition.
+	const unreserved = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+	rfc3986 := func(s []byte) string {
+		var b strings.Builder
+		for _, c := range s {
+			if strings.IndexByte(unreserved, c) >= 0 {
+				b.WriteByte(c)
+			} else {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+		}
+		return b.String()
+	}
+	for c := range 256 {
+		if s := []byte{byte(c)}; hmacauth.Escape(string(s)) != rfc3986(s) {
+			t.Errorf("Escape(%q) = %q, want %q", s, hmacauth.Escape(string(s)), rfc3986(s))
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		s := make([]byte, r.IntN(40))
+		for i := range s {
+			s[i] = byte(r.IntN(256))
+		}
+		if got, want := hmacauth.Escape(string(s)), rfc3986(s); got != want {
+			t.Fatalf("Escape(%q) = %q, want %q", s, got, want)
 		}
 	}
 }
