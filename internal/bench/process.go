@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -281,21 +280,22 @@ const functionName = "bench"
 // its first invocation.
 type Process struct {
 	*lambdarun.Process
-	run    Run
-	stderr *tail
+	run            Run
+	stdout, stderr *tail
 }
 
 // Start starts r.Binary under the Runtime API, its logs discarded as Lambda
-// would ship them, the end of its stderr kept for the error should it fail.
+// would ship them, the end of its stdout (its log) and stderr kept for the
+// error should it fail.
 func Start(ctx context.Context, r Run) (*Process, error) {
-	stderr := &tail{}
+	stdout, stderr := &tail{name: "log"}, &tail{name: "stderr"}
 	p, err := lambdarun.Start(ctx, lambdarun.Options{
-		Binary: r.Binary, Function: functionName, Env: r.Env, Stdout: io.Discard, Stderr: stderr,
+		Binary: r.Binary, Function: functionName, Env: r.Env, Stdout: stdout, Stderr: stderr,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("start %s: %w%s", r.Binary, err, stderr)
+		return nil, fmt.Errorf("start %s: %w%s%s", r.Binary, err, stdout, stderr)
 	}
-	return &Process{Process: p, run: r, stderr: stderr}, nil
+	return &Process{Process: p, run: r, stdout: stdout, stderr: stderr}, nil
 }
 
 // Invoke hands the process its event n times, one after the other, and
@@ -307,7 +307,7 @@ func (p *Process) Invoke(ctx context.Context, n int) (lambdarun.Result, error) {
 	for range n {
 		var err error
 		if res, err = checked(ctx, p.Process, p.run.Event, p.run.Stream); err != nil {
-			return res, fmt.Errorf("%s: %w%s", filepath.Base(p.run.Binary), err, p.stderr)
+			return res, fmt.Errorf("%s: %w%s%s", filepath.Base(p.run.Binary), err, p.stdout, p.stderr)
 		}
 	}
 	return res, nil
@@ -458,8 +458,9 @@ func checked(ctx context.Context, p *lambdarun.Process, event []byte, stream boo
 // last words, without holding all its output. Its String is empty, or the
 // bytes kept on a line of their own, to end an error message with.
 type tail struct {
-	mu  sync.Mutex
-	buf []byte
+	name string // "stderr"
+	mu   sync.Mutex
+	buf  []byte
 }
 
 const tailSize = 2 << 10
@@ -478,7 +479,7 @@ func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if s := strings.TrimSpace(string(t.buf)); s != "" {
-		return "\nstderr: " + s
+		return "\n" + t.name + ": " + s
 	}
 	return ""
 }
