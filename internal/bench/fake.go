@@ -4,6 +4,8 @@
 package bench
 
 import (
+	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"net/http"
@@ -86,4 +88,60 @@ func (f *FakeDynamoDB) Calls() (calls map[string]int, retries int) {
 	calls, retries = f.calls, f.retries
 	f.calls, f.retries = map[string]int{}, 0
 	return calls, retries
+}
+
+// FakeSecretsManager answers GetSecretValue (the JSON protocol,
+// X-Amz-Target secretsmanager.GetSecretValue) with the current string value
+// of the secrets it holds, as Secrets Manager sends it, and counts the calls.
+// It runs on its own address, as Secrets Manager has its own endpoint, so
+// that its calls take their own connection, as deployed.
+type FakeSecretsManager struct {
+	*httptest.Server
+	mu    sync.Mutex
+	calls int
+}
+
+// NewFakeSecretsManager starts one holding values, by secret id (an ARN, as
+// template.yaml's references give the functions).
+func NewFakeSecretsManager(values map[string]string) *FakeSecretsManager {
+	f := &FakeSecretsManager{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ SecretId string }
+		err := json.NewDecoder(r.Body).Decode(&in)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" || err != nil {
+			w.Header().Set("X-Amzn-Errortype", "UnknownOperationException")
+			http.Error(w, `{"__type":"UnknownOperationException"}`, http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		if strings.HasPrefix(r.Header.Get("Amz-Sdk-Request"), "attempt=1;") {
+			f.calls++
+		}
+		f.mu.Unlock()
+		value, ok := values[in.SecretId]
+		if !ok {
+			w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":"ResourceNotFoundException","message":"Secrets Manager can't find the specified secret: %s"}`, in.SecretId)
+			return
+		}
+		body, _ := json.Marshal(map[string]any{
+			"ARN": in.SecretId, "Name": in.SecretId[strings.LastIndexByte(in.SecretId, ':')+1:], "SecretString": value,
+			"VersionId": "b9b6cd23-6d53-4a5f-8d6e-7f0d3c3f6a21", "VersionStages": []string{"AWSCURRENT"}, "CreatedDate": 1.7648e9,
+		})
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	}))
+	return f
+}
+
+// Calls returns the GetSecretValue calls since the last Calls (retries
+// not counted), and starts counting again from nothing.
+func (f *FakeSecretsManager) Calls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := f.calls
+	f.calls = 0
+	return n
 }

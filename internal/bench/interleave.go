@@ -68,3 +68,26 @@ func mean(ds []time.Duration) time.Duration {
 	}
 	return sum / time.Duration(len(ds))
 }
+
+// Slope is the least-squares slope of ys over xs (0 for fewer than two
+// points): the trend of a series sampled along a run, which one sample
+// taken early or late does not make.
+func Slope(xs, ys []float64) float64 {
+	n := float64(min(len(xs), len(ys)))
+	if n < 2 {
+		return 0
+	}
+	var mx, my float64
+	for i := range int(n) {
+		mx, my = mx+xs[i]/n, my+ys[i]/n
+	}
+	var sxy, sxx float64
+	for i := range int(n) {
+		sxy += (xs[i] - mx) * (ys[i] - my)
+		sxx += (xs[i] - mx) * (xs[i] - mx)
+	}
+	if sxx == 0 {
+		return 0
+	}
+	return sxy / sxx
+}

@@ -11,8 +11,8 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -47,58 +47,140 @@ func Build(ctx context.Context, root, pkg, out string, tags ...string) error {
 	return nil
 }
 
-// FunctionEnv is an environment any of the functions starts with in
-// the process measurements, on the fake DynamoDB at dynamoURL (see
-// NewFakeDynamoDB): the variables template.yaml gives the functions, with
-// its parameters at their defaults (so LOG_LEVEL is INFO and the request log
-// line is paid for, as in Lambda), then the table, index and page token key
-// of the benchmarks, the local credential of events/env.json in place of
-// Secrets Manager, and local AWS credentials and region. It is the whole
-// environment: lambdarun passes on nothing of this process's own, so the
-// functions need no HOME or PATH.
-func FunctionEnv(root, dynamoURL string) ([]string, error) {
+// Target is a binary to build (Build): the main package Pkg with the extra
+// build tags Tags, into Out.
+type Target struct {
+	Pkg, Out string
+	Tags     []string
+}
+
+// BuildAll builds targets as Build does, parallel at a time. Every package
+// the targets without extra tags need is compiled first by one go command,
+// which spreads the work over the CPUs; go commands run side by side would
+// each compile the packages they share (the SDK's, above all) on a cold
+// build cache. The links, and the few packages a tag changes, then run side
+// by side.
+func BuildAll(ctx context.Context, root string, targets []Target, parallel int) error {
+	var plain []string
+	for _, t := range targets {
+		if len(t.Tags) == 0 {
+			plain = append(plain, t.Pkg)
+		}
+	}
+	if len(plain) > 0 {
+		args := append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-o", os.DevNull}, plain...)
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %w\n%s", strings.Join(plain, " "), err, b)
+		}
+	}
+	work := make(chan Target)
+	errs := make(chan error, len(targets))
+	var wg sync.WaitGroup
+	for range max(1, parallel) {
+		wg.Go(func() {
+			for t := range work {
+				errs <- Build(ctx, root, t.Pkg, t.Out, t.Tags...)
+			}
+		})
+	}
+	for _, t := range targets {
+		work <- t
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
+}
+
+// The stand-ins for what template.yaml and events.yaml give the functions
+// by reference to other resources: the secrets' ids (ARNs, as a Ref to a
+// secret gives), the bus and the page token key the fake Secrets Manager
+// holds.
+const (
+	CredentialsSecretID = "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-credentials-Ab12Cd"
+	PageTokenSecretID   = "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-page-token-key-Ef34Gh"
+	PageTokenKey        = "bench-page-token-key-of-32-bytes"
+	BusName             = "bench-customers"
+)
+
+// Endpoints are the addresses of the stand-ins for the AWS services the
+// measured processes call.
+type Endpoints struct {
+	DynamoDB, SecretsManager string
+	Bus                      string // EventBridge and SQS (localbus)
+	Queue                    string // the dead-letter queue's URL, on Bus
+}
+
+// Secrets are the values the fake Secrets Manager holds, by id: the local
+// credentials document of events/env.json (the one the fixtures are signed
+// with) and a page token key.
+func Secrets(root string) (map[string]string, error) {
+	local, _, err := fixtures.Local(filepath.Join(root, "events"))
+	if err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	if local[settings.EnvCredentials] == "" {
+		return nil, fmt.Errorf("secrets: events/env.json has no %s", settings.EnvCredentials)
+	}
+	return map[string]string{CredentialsSecretID: local[settings.EnvCredentials], PageTokenSecretID: PageTokenKey}, nil
+}
+
+// FunctionEnv is each function's environment in the process measurements,
+// by logical id: the variables its template (template.yaml, or events.yaml
+// for the publisher) gives it, with the parameters at their defaults (so
+// LOG_LEVEL is INFO and the log lines are paid for, as in Lambda), and each
+// reference to another resource replaced by its stand-in: the table, the
+// secrets' ids (the functions fetch their credentials and page token key
+// from Secrets Manager, as deployed), the bus and the queue. Then the
+// stand-ins' endpoints for every function (DYNAMODB_ENDPOINT,
+// AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_EVENTBRIDGE and
+// AWS_ENDPOINT_URL_SQS, which the SDK's loader reads too) and local AWS
+// credentials and region. It is the whole environment: lambdarun passes on
+// nothing of this process's own, so the functions need no HOME or PATH.
+func FunctionEnv(root string, at Endpoints) (map[string][]string, error) {
 	tpl, err := samtemplate.Read(filepath.Join(root, "template.yaml"))
 	if err != nil {
 		return nil, fmt.Errorf("function environment: %w", err)
 	}
-	local, _, err := fixtures.Local(filepath.Join(root, "events"))
-	if err != nil {
-		return nil, fmt.Errorf("function environment: %w", err)
+	byReference := map[string]string{
+		settings.EnvTable:               Table,
+		settings.EnvCredentialsSecretID: CredentialsSecretID,
+		settings.EnvPageTokenSecretID:   PageTokenSecretID,
+		settings.EnvEventBus:            BusName,
+		settings.EnvEventsQueue:         at.Queue,
 	}
-	env := map[string]string{}
-	from := map[string]string{} // which function set each variable
+	common := map[string]string{
+		settings.EnvDynamoDBEndpoint:       at.DynamoDB,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": at.SecretsManager,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE":     at.Bus,
+		"AWS_ENDPOINT_URL_SQS":             at.Bus,
+		"AWS_REGION":                       "us-east-1",
+		"AWS_ACCESS_KEY_ID":                "local",
+		"AWS_SECRET_ACCESS_KEY":            "local",
+	}
+	out := map[string][]string{}
 	for _, id := range slices.Sorted(maps.Keys(tpl)) {
+		env := maps.Clone(common)
 		for k, v := range tpl[id].Env {
 			if strings.HasPrefix(v, "!") {
-				continue // a reference to an AWS resource: replaced below or not wanted
+				stand, ok := byReference[k]
+				if !ok {
+					return nil, fmt.Errorf("function environment: %s gives %s %s, which the benchmark has no stand-in for", tpl[id].Template, id, k)
+				}
+				v = stand
 			}
-			if prev, ok := env[k]; ok && prev != v {
-				return nil, fmt.Errorf("function environment: template.yaml sets %s to %q for %s but %q for %s; one environment cannot serve both", k, prev, from[k], v, id)
-			}
-			env[k], from[k] = v, id
+			env[k] = v
 		}
-	}
-	// Secrets Manager is not there: the functions take the secrets'
-	// local alternatives instead.
-	delete(env, settings.EnvCredentialsSecretID)
-	delete(env, settings.EnvPageTokenSecretID)
-	for k, v := range map[string]string{
-		settings.EnvTable:            Table,
-		settings.EnvDynamoDBEndpoint: dynamoURL,
-		settings.EnvCredentials:      local[settings.EnvCredentials],
-		settings.EnvPageTokenKey:     "bench-page-token-key-of-32-bytes",
-		"AWS_REGION":                 "us-east-1",
-		"AWS_ACCESS_KEY_ID":          "local",
-		"AWS_SECRET_ACCESS_KEY":      "local",
-	} {
-		env[k] = v
-	}
-	if env[settings.EnvCredentials] == "" {
-		return nil, fmt.Errorf("function environment: events/env.json has no %s", settings.EnvCredentials)
-	}
-	out := make([]string, 0, len(env))
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		out = append(out, k+"="+env[k])
+		for _, k := range slices.Sorted(maps.Keys(env)) {
+			out[id] = append(out[id], k+"="+env[k])
+		}
 	}
 	return out, nil
 }
@@ -198,21 +280,22 @@ const functionName = "bench"
 // its first invocation.
 type Process struct {
 	*lambdarun.Process
-	run    Run
-	stderr *tail
+	run            Run
+	stdout, stderr *tail
 }
 
 // Start starts r.Binary under the Runtime API, its logs discarded as Lambda
-// would ship them, the end of its stderr kept for the error should it fail.
+// would ship them, the end of its stdout (its log) and stderr kept for the
+// error should it fail.
 func Start(ctx context.Context, r Run) (*Process, error) {
-	stderr := &tail{}
+	stdout, stderr := &tail{name: "log"}, &tail{name: "stderr"}
 	p, err := lambdarun.Start(ctx, lambdarun.Options{
-		Binary: r.Binary, Function: functionName, Env: r.Env, Stdout: io.Discard, Stderr: stderr,
+		Binary: r.Binary, Function: functionName, Env: r.Env, Stdout: stdout, Stderr: stderr,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("start %s: %w%s", r.Binary, err, stderr)
+		return nil, fmt.Errorf("start %s: %w%s%s", r.Binary, err, stdout, stderr)
 	}
-	return &Process{Process: p, run: r, stderr: stderr}, nil
+	return &Process{Process: p, run: r, stdout: stdout, stderr: stderr}, nil
 }
 
 // Invoke hands the process its event n times, one after the other, and
@@ -224,7 +307,7 @@ func (p *Process) Invoke(ctx context.Context, n int) (lambdarun.Result, error) {
 	for range n {
 		var err error
 		if res, err = checked(ctx, p.Process, p.run.Event, p.run.Stream); err != nil {
-			return res, fmt.Errorf("%s: %w%s", filepath.Base(p.run.Binary), err, p.stderr)
+			return res, fmt.Errorf("%s: %w%s%s", filepath.Base(p.run.Binary), err, p.stdout, p.stderr)
 		}
 	}
 	return res, nil
@@ -375,8 +458,9 @@ func checked(ctx context.Context, p *lambdarun.Process, event []byte, stream boo
 // last words, without holding all its output. Its String is empty, or the
 // bytes kept on a line of their own, to end an error message with.
 type tail struct {
-	mu  sync.Mutex
-	buf []byte
+	name string // "stderr"
+	mu   sync.Mutex
+	buf  []byte
 }
 
 const tailSize = 2 << 10
@@ -395,7 +479,7 @@ func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if s := strings.TrimSpace(string(t.buf)); s != "" {
-		return "\nstderr: " + s
+		return "\n" + t.name + ": " + s
 	}
 	return ""
 }

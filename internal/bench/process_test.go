@@ -2,6 +2,8 @@ package bench
 
 import (
 	"encoding/json"
+	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,6 +13,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/xcloud/customers/functions"
 )
@@ -18,7 +24,7 @@ import (
 // built compiles the get function, the idiomatic baseline and the minimal
 // function for this host, and returns how to run each against a fake
 // DynamoDB with the signed get event.
-func built(t *testing.T) (get, idiomatic, minimal Run, fake *FakeDynamoDB) {
+func built(t *testing.T) (get, idiomatic, minimal Run, fakes *Fakes) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs Lambda binaries")
@@ -36,26 +42,28 @@ func built(t *testing.T) (get, idiomatic, minimal Run, fake *FakeDynamoDB) {
 			t.Fatal(err)
 		}
 	}
-	fake = NewFakeDynamoDB(Table)
-	t.Cleanup(fake.Close)
-	env, err := FunctionEnv(root, fake.URL)
+	fakes, err = NewFakes(root)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(fakes.Close)
+	env := fakes.Env("GetFunction")
 	event, err := SignedEvent(root, "get.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return Run{Binary: filepath.Join(dir, "get"), Env: env, Event: event},
 		Run{Binary: filepath.Join(dir, "idiomatic"), Env: append(env, "IDIOMATIC_OPERATION=get"), Event: event},
-		Run{Binary: filepath.Join(dir, "minimal"), Event: event}, fake
+		Run{Binary: filepath.Join(dir, "minimal"), Event: event}, fakes
 }
 
 // The process measurements of the get function and its two references: each
-// answers its event with one GetItem, CPU time, memory and cold starts come
+// answers its event with one GetItem, the function having fetched its
+// credentials from Secrets Manager, CPU time, memory and cold starts come
 // out plausible, and a request that fails is an error, not a figure.
 func TestProcessMeasurements(t *testing.T) {
-	get, idiomatic, minimal, fake := built(t)
+	get, idiomatic, minimal, fakes := built(t)
+	fake := fakes.DynamoDB
 	ctx := t.Context()
 
 	t.Run("each answers its event with one GetItem", func(t *testing.T) {
@@ -79,6 +87,10 @@ func TestProcessMeasurements(t *testing.T) {
 			}
 			if calls, _ := fake.Calls(); len(calls) != 1 || calls["GetItem"] != 3 {
 				t.Errorf("%s: DynamoDB calls %v, want 3 GetItem", r.Binary, calls)
+			}
+			want := map[string]int{get.Binary: 1, idiomatic.Binary: 0}[r.Binary] // the baseline has no auth
+			if n := fakes.Secrets.Calls(); n != want {
+				t.Errorf("%s: %d GetSecretValue calls, want %d", r.Binary, n, want)
 			}
 		}
 	})
@@ -184,27 +196,93 @@ func TestReadMemory(t *testing.T) {
 	}
 }
 
-// Every function is measured: each serving a route has its case, each fed
-// by the stream its stream case, and each case is of a function.
+// Every function is measured: each of functions.All has its case, once, and
+// each case is of a function of functions.All.
 func TestEveryFunctionHasACase(t *testing.T) {
 	for _, f := range functions.All {
-		if f.HTTP() {
-			if _, err := CaseOf(f.ID); err != nil {
-				t.Error(err)
-			}
-		} else if !slices.ContainsFunc(StreamCases, func(c StreamCase) bool { return c.Function == f.ID }) {
-			t.Errorf("no stream case for %s", f.ID)
+		if _, err := CaseOf(f.ID); err != nil {
+			t.Error(err)
 		}
 	}
+	seen := map[string]bool{}
 	for _, c := range Cases {
-		if f, ok := functions.ByID(c.Function); !ok || !f.HTTP() {
-			t.Errorf("case of %s, which is not a function serving a route", c.Function)
+		if _, ok := functions.ByID(c.ID()); !ok || seen[c.ID()] {
+			t.Errorf("case of %s, which is not a function of functions.All or has another case", c.ID())
+		}
+		seen[c.ID()] = true
+		if c.Stream() != (c.DynamoOp == "") {
+			t.Errorf("case of %s: a function serving a route makes one DynamoDB call, one fed by the stream none", c.ID())
 		}
 	}
-	for _, c := range StreamCases {
-		if f, ok := functions.ByID(c.Function); !ok || f.HTTP() {
-			t.Errorf("stream case of %s, which is not a function fed by the stream", c.Function)
+}
+
+// Each function's environment is its template's, references replaced by
+// the stand-ins: the secrets' ids kept, so that the secrets are fetched as
+// deployed, and no local alternative to them.
+func TestFunctionEnv(t *testing.T) {
+	env, err := FunctionEnv("../..", Endpoints{DynamoDB: "http://ddb", SecretsManager: "http://sm", Bus: "http://bus", Queue: "http://bus/q"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range functions.All {
+		vars := map[string]string{}
+		for _, kv := range env[f.ID] {
+			k, v, _ := strings.Cut(kv, "=")
+			vars[k] = v
 		}
+		if vars["AWS_ENDPOINT_URL_SECRETS_MANAGER"] != "http://sm" || vars["AWS_ENDPOINT_URL_EVENTBRIDGE"] != "http://bus" {
+			t.Errorf("%s: %v, want the stand-ins' endpoints", f.ID, env[f.ID])
+		}
+		for k, v := range vars {
+			if strings.HasPrefix(v, "!") || k == "XCLOUD_SERVICE_CREDENTIALS" || k == "XCLOUD_PAGE_TOKEN_KEY" {
+				t.Errorf("%s: %s=%s", f.ID, k, v)
+			}
+		}
+		switch {
+		case !f.HTTP():
+			if vars["EVENT_BUS_NAME"] != BusName || vars["EVENTS_DEAD_LETTER_QUEUE_URL"] != "http://bus/q" {
+				t.Errorf("%s: %v, want the bus and queue", f.ID, env[f.ID])
+			}
+		case vars["CREDENTIALS_SECRET_ID"] != CredentialsSecretID || vars["TABLE_NAME"] != Table:
+			t.Errorf("%s: %v, want the credentials secret's id and the table", f.ID, env[f.ID])
+		}
+	}
+	if !slices.Contains(env["ListFunction"], "PAGE_TOKEN_SECRET_ID="+PageTokenSecretID) {
+		t.Errorf("ListFunction: %v, want the page token secret's id", env["ListFunction"])
+	}
+}
+
+// The fake Secrets Manager answers GetSecretValue as the SDK expects it.
+func TestFakeSecretsManager(t *testing.T) {
+	f := NewFakeSecretsManager(map[string]string{CredentialsSecretID: `{"a":1}`})
+	defer f.Close()
+	sm := secretsmanager.New(secretsmanager.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+	out, err := sm.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(CredentialsSecretID)})
+	if err != nil || aws.ToString(out.SecretString) != `{"a":1}` {
+		t.Fatalf("GetSecretValue: %v, %v", out, err)
+	}
+	var missing *smtypes.ResourceNotFoundException
+	if _, err := sm.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("other")}); !errors.As(err, &missing) {
+		t.Errorf("an unknown secret: %v, want ResourceNotFoundException", err)
+	}
+	if n := f.Calls(); n != 2 {
+		t.Errorf("%d calls counted, want 2", n)
+	}
+}
+
+func TestSlope(t *testing.T) {
+	xs := []float64{1, 2, 3, 4}
+	for _, c := range []struct {
+		ys   []float64
+		want float64
+	}{{[]float64{5, 5, 5, 5}, 0}, {[]float64{1, 3, 5, 7}, 2}, {[]float64{2, 1, 2, 1}, -0.2}} {
+		if got := Slope(xs, c.ys); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("Slope(%v) = %g, want %g", c.ys, got, c.want)
+		}
+	}
+	if Slope([]float64{1}, []float64{1}) != 0 {
+		t.Error("the slope of one point is not 0")
 	}
 }
 

@@ -3,8 +3,9 @@
 // way AWS's reference Go serverless application writes a function
 // (config.LoadDefaultConfig, attributevalue, encoding/json, a payload 2.0
 // event in and out), with no signature check, validation or log line.
-// IDIOMATIC_OPERATION picks the operation: register, update, get, list,
-// exists or apikeys.
+// IDIOMATIC_OPERATION picks the operation, named as the function's
+// package: register, update, get, list, exists or apikeys, or events, the
+// stream handler that publishes each record's new image to EventBridge.
 package main
 
 import (
@@ -30,6 +31,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 )
 
 type Address struct {
@@ -91,11 +94,16 @@ type store struct {
 	table  string
 }
 
-func newStore(ctx context.Context, table string) *store {
+func loadConfig(ctx context.Context) aws.Config {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		log.Fatalf("unable to load SDK config, %v", err)
 	}
+	return cfg
+}
+
+func newStore(ctx context.Context, table string) *store {
+	cfg := loadConfig(ctx)
 	var opts []func(*dynamodb.Options)
 	if endpoint := os.Getenv("DYNAMODB_ENDPOINT"); endpoint != "" {
 		opts = append(opts, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) })
@@ -300,7 +308,116 @@ func errResponse(status int, body string) events.APIGatewayV2HTTPResponse {
 	}
 }
 
+// publisher is the stream handler: for each record, the new image as the
+// event's detail; PutEvents in batches of at most 10 entries.
+type publisher struct {
+	client *eventbridge.Client
+	bus    string
+}
+
+func newPublisher(ctx context.Context, bus string) *publisher {
+	return &publisher{client: eventbridge.NewFromConfig(loadConfig(ctx)), bus: bus}
+}
+
+func (p *publisher) handle(ctx context.Context, event events.DynamoDBEvent) error {
+	var entries []ebtypes.PutEventsRequestEntry
+	for _, record := range event.Records {
+		if record.Change.NewImage == nil {
+			continue
+		}
+		item, err := fromStreamImage(record.Change.NewImage)
+		if err != nil {
+			return err
+		}
+		var c Customer
+		if err := attributevalue.UnmarshalMap(item, &c); err != nil {
+			return err
+		}
+		detail, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, ebtypes.PutEventsRequestEntry{
+			EventBusName: aws.String(p.bus),
+			Source:       aws.String("xcloud.customers"),
+			DetailType:   aws.String("Customer" + record.EventName),
+			Detail:       aws.String(string(detail)),
+		})
+	}
+	for start := 0; start < len(entries); start += 10 {
+		out, err := p.client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries[start:min(start+10, len(entries))]})
+		if err != nil {
+			return err
+		}
+		if out.FailedEntryCount > 0 {
+			return errors.New("failed to publish " + strconv.Itoa(int(out.FailedEntryCount)) + " events")
+		}
+	}
+	return nil
+}
+
+// fromStreamImage converts a stream record's image to the SDK's attribute
+// values, which attributevalue reads.
+func fromStreamImage(image map[string]events.DynamoDBAttributeValue) (map[string]ddbtypes.AttributeValue, error) {
+	item := make(map[string]ddbtypes.AttributeValue, len(image))
+	for name, value := range image {
+		av, err := fromStreamAttribute(value)
+		if err != nil {
+			return nil, err
+		}
+		item[name] = av
+	}
+	return item, nil
+}
+
+func fromStreamAttribute(value events.DynamoDBAttributeValue) (ddbtypes.AttributeValue, error) {
+	switch value.DataType() {
+	case events.DataTypeString:
+		return &ddbtypes.AttributeValueMemberS{Value: value.String()}, nil
+	case events.DataTypeNumber:
+		return &ddbtypes.AttributeValueMemberN{Value: value.Number()}, nil
+	case events.DataTypeBoolean:
+		return &ddbtypes.AttributeValueMemberBOOL{Value: value.Boolean()}, nil
+	case events.DataTypeNull:
+		return &ddbtypes.AttributeValueMemberNULL{Value: true}, nil
+	case events.DataTypeBinary:
+		return &ddbtypes.AttributeValueMemberB{Value: value.Binary()}, nil
+	case events.DataTypeStringSet:
+		return &ddbtypes.AttributeValueMemberSS{Value: value.StringSet()}, nil
+	case events.DataTypeNumberSet:
+		return &ddbtypes.AttributeValueMemberNS{Value: value.NumberSet()}, nil
+	case events.DataTypeBinarySet:
+		return &ddbtypes.AttributeValueMemberBS{Value: value.BinarySet()}, nil
+	case events.DataTypeMap:
+		m, err := fromStreamImage(value.Map())
+		if err != nil {
+			return nil, err
+		}
+		return &ddbtypes.AttributeValueMemberM{Value: m}, nil
+	case events.DataTypeList:
+		l := make([]ddbtypes.AttributeValue, 0, len(value.List()))
+		for _, v := range value.List() {
+			av, err := fromStreamAttribute(v)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, av)
+		}
+		return &ddbtypes.AttributeValueMemberL{Value: l}, nil
+	}
+	return nil, errors.New("unsupported attribute type")
+}
+
 func main() {
+	operation := os.Getenv("IDIOMATIC_OPERATION")
+	if operation == "events" {
+		bus, ok := os.LookupEnv("EVENT_BUS_NAME")
+		if !ok {
+			panic("Need EVENT_BUS_NAME environment variable")
+		}
+		lambda.Start(newPublisher(context.TODO(), bus).handle)
+		return
+	}
 	table, ok := os.LookupEnv("TABLE_NAME")
 	if !ok {
 		panic("Need TABLE_NAME environment variable")
@@ -310,9 +427,9 @@ func main() {
 		"register": s.register, "update": s.update, "get": s.get, "list": s.list, "exists": s.exists,
 		"apikeys": s.apikeys,
 	}
-	handler, ok := handlers[os.Getenv("IDIOMATIC_OPERATION")]
+	handler, ok := handlers[operation]
 	if !ok {
-		panic(errors.New("IDIOMATIC_OPERATION must be register, update, get, list, exists or apikeys"))
+		panic(errors.New("IDIOMATIC_OPERATION must be register, update, get, list, exists, apikeys or events"))
 	}
 	lambda.Start(handler)
 }
