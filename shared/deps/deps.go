@@ -42,22 +42,17 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 	if err != nil {
 		return function.Deps{}, err
 	}
-	db := awsclient.DynamoDB(cfg, o.Options)
+	d := function.Deps{Limits: s.Limits, Now: o.Now, Log: log}
+	if s.Needs.Events {
+		// Fed by the stream: no route, no table, no credentials, no page
+		// tokens; its own clients are built on the configuration.
+		d.AWS, d.EventBus, d.EventsQueue = cfg, s.EventBus, s.EventsQueue
+		return d, nil
+	}
+	d.Store = store.New(awsclient.DynamoDB(cfg, o.Options), s.Table, s.StatusIndex)
 	var sm secrets.SecretsManager
 	if s.CredentialsSecretID != "" || s.PageTokenSecretID != "" {
 		sm = secretsmanager.NewFromConfig(cfg)
-	}
-
-	d := function.Deps{
-		Store:  store.New(db, s.Table, s.StatusIndex),
-		Limits: s.Limits,
-		Now:    o.Now,
-		Log:    log,
-	}
-	if s.Needs.Events {
-		// Fed by the stream: no route, no credentials, no page tokens.
-		d.AWS, d.EventBus, d.EventsQueue = cfg, s.EventBus, s.EventsQueue
-		return d, nil
 	}
 
 	var creds hmacauth.CredentialSource
