@@ -61,4 +61,6 @@ type Piece struct {
 var Owned = []Piece{
 	{"aws.Config from Lambda's environment", "library_awsconfig", "GetFunction", "cold start"},
 	{"customer JSON writer", "library_json", "ListFunction", "warm CPU"},
+	{"DynamoDB item by hand", "library_item", "ListFunction", "warm CPU"},
+	{"update expression by hand", "library_expression", "UpdateFunction", "warm CPU"},
 }
