@@ -94,9 +94,12 @@ func object(doc map[string]any, path []string) map[string]any {
 
 func keysValue(keys APIKeyHashes) (types.AttributeValue, error) { return attributevalue.Marshal(keys) }
 
+// decoder is the one every read shares: it holds only its options.
+var decoder = attributevalue.NewDecoder()
+
 func readStored(item map[string]types.AttributeValue) (stored, error) {
 	var rec stored
-	err := attributevalue.UnmarshalMap(item, &rec)
+	err := decoder.Decode(&types.AttributeValueMemberM{Value: item}, &rec)
 	return rec, err
 }
 
@@ -127,13 +130,13 @@ func decodeItem(item map[string]types.AttributeValue) (*customer.Customer, error
 		var err error
 		switch f.Kind {
 		case customer.KindInteger:
-			err = attributevalue.Unmarshal(av, &v.Int)
+			err = decoder.Decode(av, &v.Int)
 		case customer.KindNumber:
-			err = attributevalue.Unmarshal(av, &v.Num)
+			err = decoder.Decode(av, &v.Num)
 		case customer.KindBoolean:
-			err = attributevalue.Unmarshal(av, &v.Bool)
+			err = decoder.Decode(av, &v.Bool)
 		default:
-			err = attributevalue.Unmarshal(av, &v.Str)
+			err = decoder.Decode(av, &v.Str)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("decode stored customer field %s: %w", f.Path, err)
