@@ -83,4 +83,6 @@ type Piece struct {
 // Owned lists the pieces; docs/PERFORMANCE.md says what each saves.
 var Owned = []Piece{
 	{"aws.Config from Lambda's environment", "library_awsconfig", get.Function, "cold start"},
+	{"DynamoDB item by hand", "library_item", list.Function, "warm CPU"},
+	{"update expression by hand", "library_expression", update.Function, "warm CPU"},
 }

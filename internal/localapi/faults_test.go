@@ -82,7 +82,7 @@ func TestUnexpectedFailureIsInternalError(t *testing.T) {
 		TableName: aws.String(e.db.Table),
 		Item: map[string]types.AttributeValue{
 			"customerId":   &types.AttributeValueMemberS{Value: cid(1)},
-			"customerName": &types.AttributeValueMemberN{Value: "42"},
+			"customerName": &types.AttributeValueMemberBOOL{Value: true},
 			"statusShard":  &types.AttributeValueMemberS{Value: "ACTIVE#0"},
 		},
 	})

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -69,16 +67,20 @@ func New(db DynamoDB, table, index string) *Store {
 // recognises its own write and succeeds instead of answering 409 to the
 // customer it just registered.
 func (s *Store) Create(ctx context.Context, c *customer.Customer, keys APIKeyHashes, idem *Idempotency, now time.Time) (*Created, error) {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	item, err := newItem(c, keys, idem)
+	if err != nil {
+		return nil, fmt.Errorf("lay out customer %s: %w", c.ID(), err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.table),
-		Item:                                newItem(c, keys, idem),
+		Item:                                item,
 		ConditionExpression:                 aws.String("attribute_not_exists(#id)"),
 		ExpressionAttributeNames:            map[string]string{"#id": attrID},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		if primaryKeyHash(ccf.Item) == keys.Primary {
+		if storedKeys(ccf.Item).Primary == keys.Primary {
 			return &Created{Customer: c}, nil
 		}
 		return s.replay(ctx, c.ID(), ccf.Item, keys, idem, now)
@@ -99,10 +101,10 @@ type Created struct {
 // the customer: whose key it is and a digest of it, a digest of the body,
 // and until when it holds.
 type Idempotency struct {
-	Service  string
-	KeyHash  string
-	BodyHash string
-	Expires  time.Time
+	Service  string    `dynamodbav:"service"`
+	KeyHash  string    `dynamodbav:"key"`
+	BodyHash string    `dynamodbav:"body"`
+	Expires  time.Time `dynamodbav:"expires,unixtime"`
 }
 
 // replay answers a registration whose customer exists. With the same
@@ -126,6 +128,10 @@ func (s *Store) replay(ctx context.Context, id string, stored map[string]types.A
 	if c.Version != 1 {
 		return nil, ErrExists
 	}
+	newKeys, err := keysValue(keys)
+	if err != nil {
+		return nil, fmt.Errorf("reissue the keys of customer %s: %w", id, err)
+	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        aws.String(s.table),
 		Key:              key(id),
@@ -135,7 +141,7 @@ func (s *Store) replay(ctx context.Context, id string, stored map[string]types.A
 		ExpressionAttributeNames: map[string]string{"#keys": attrAPIKeys, "#version": attrVersion, "#idem": attrIdempotency,
 			"#service": "service", "#key": "key", "#body": "body", "#expires": "expires"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":keys": keyHashes(keys), ":one": num(1), ":service": str(idem.Service), ":key": str(idem.KeyHash),
+			":keys": newKeys, ":one": num(1), ":service": str(idem.Service), ":key": str(idem.KeyHash),
 			":body": str(idem.BodyHash), ":now": num(now.Unix()),
 		},
 	})
@@ -183,54 +189,15 @@ type Update struct {
 // lists the versions the caller accepts (empty: none). The changes come from
 // the item as it was just before this write, returned by the write itself.
 func (s *Store) Update(ctx context.Context, id string, update customer.Document, ifMatch []int64, now time.Time) (*Update, error) {
-	ex := newExpression()
-	var expr strings.Builder
-	expr.Grow(512)
-	set := func(path, value string) {
-		if expr.Len() == 0 {
-			expr.WriteString("SET ")
-		} else {
-			expr.WriteString(", ")
-		}
-		expr.WriteString(path)
-		expr.WriteString(" = ")
-		expr.WriteString(value)
-	}
-	var remove []string
-	for i := range customer.Fields {
-		switch update[i].State {
-		case customer.Set:
-			set(ex.field(i), ex.value(attributeValue(update[i].Value)))
-		case customer.Null:
-			remove = append(remove, ex.field(i))
-		}
-	}
-	if update[customer.Status].State == customer.Set {
-		set(ex.name(attrStatusShard), ex.value(str(statusShard(id, update.Str(customer.Status)))))
-	}
-	ver := ex.name(attrVersion)
-	set(ex.name(attrUpdatedAt), ex.value(str(customer.Timestamp(now))))
-	set(ver, ver+" + "+ex.value(one))
-	if len(remove) > 0 {
-		expr.WriteString(" REMOVE ")
-		expr.WriteString(strings.Join(remove, ", "))
-	}
-	cond := "attribute_exists(" + ex.name(attrID) + ")"
-	if ifMatch != nil {
-		if len(ifMatch) == 0 {
-			ifMatch = []int64{0} // versions start at 1: matches nothing
-		}
-		vals := make([]string, len(ifMatch))
-		for i, v := range ifMatch {
-			vals[i] = ex.value(num(v))
-		}
-		cond += " AND " + ver + " IN (" + strings.Join(vals, ", ") + ")"
+	ex, err := updateExpression(id, update, ifMatch, now)
+	if err != nil {
+		return nil, fmt.Errorf("update customer %s: %w", id, err)
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                           aws.String(s.table),
 		Key:                                 key(id),
-		UpdateExpression:                    aws.String(expr.String()),
-		ConditionExpression:                 aws.String(cond),
+		UpdateExpression:                    ex.update,
+		ConditionExpression:                 ex.condition,
 		ExpressionAttributeNames:            ex.names,
 		ExpressionAttributeValues:           ex.values,
 		ReturnValues:                        types.ReturnValueAllOld,
@@ -448,86 +415,4 @@ func unavailable(err error) bool {
 	}
 	var netErr net.Error
 	return errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// expression collects the placeholders of an update expression. Every
-// attribute name has a fixed placeholder, and values are numbered, from
-// tables built once, so an update spends no allocation on placeholder text.
-type expression struct {
-	names  map[string]string // placeholder -> attribute name
-	values map[string]types.AttributeValue
-}
-
-func newExpression() *expression {
-	return &expression{
-		names:  make(map[string]string, len(namePlaceholders)),
-		values: make(map[string]types.AttributeValue, len(customer.Fields)+4),
-	}
-}
-
-// namePlaceholders holds a placeholder for every attribute name an update
-// can touch: each segment of each field's path and the item's own
-// attributes. fieldPaths is each field's path in placeholders.
-var namePlaceholders, fieldPaths = func() (map[string]string, []string) {
-	names := map[string]string{}
-	add := func(n string) string {
-		if p, ok := names[n]; ok {
-			return p
-		}
-		p := "#n" + strconv.Itoa(len(names))
-		names[n] = p
-		return p
-	}
-	for _, n := range []string{attrID, attrStatusShard, attrUpdatedAt, attrVersion} {
-		add(n)
-	}
-	paths := make([]string, len(customer.Fields))
-	for i, f := range customer.Fields {
-		parts := make([]string, len(f.Segments))
-		for j, seg := range f.Segments {
-			parts[j] = add(seg)
-		}
-		paths[i] = strings.Join(parts, ".")
-	}
-	return names, paths
-}()
-
-// valuePlaceholders are the first value placeholders, enough for an update
-// of every field with a short If-Match list.
-var valuePlaceholders = func() []string {
-	ps := make([]string, len(customer.Fields)+16)
-	for i := range ps {
-		ps[i] = ":v" + strconv.Itoa(i)
-	}
-	return ps
-}()
-
-// name returns the placeholder of an attribute name; every name goes through
-// one, since many (status, location, name) are reserved words.
-func (e *expression) name(n string) string {
-	p, ok := namePlaceholders[n]
-	if !ok {
-		panic("store: no placeholder for attribute " + n) // a programming error, caught by every update test
-	}
-	e.names[p] = n
-	return p
-}
-
-// field returns the placeholder path of field i.
-func (e *expression) field(i int) string {
-	for _, seg := range customer.Fields[i].Segments {
-		e.name(seg)
-	}
-	return fieldPaths[i]
-}
-
-func (e *expression) value(v types.AttributeValue) string {
-	var p string
-	if n := len(e.values); n < len(valuePlaceholders) {
-		p = valuePlaceholders[n]
-	} else {
-		p = ":v" + strconv.Itoa(n)
-	}
-	e.values[p] = v
-	return p
 }
