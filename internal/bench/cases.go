@@ -84,5 +84,4 @@ type Piece struct {
 var Owned = []Piece{
 	{"aws.Config from Lambda's environment", "library_awsconfig", get.Function, "cold start"},
 	{"DynamoDB item by hand", "library_item", list.Function, "warm CPU"},
-	{"update expression by hand", "library_expression", update.Function, "warm CPU"},
 }

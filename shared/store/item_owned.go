@@ -211,3 +211,18 @@ func keyHash(item map[string]types.AttributeValue, name KeyName) string {
 	}
 	return ""
 }
+
+// attributeValue is a field's value as an attribute, from the Go value
+// leaf gives attributevalue, so that both store numbers alike.
+func attributeValue(v customer.Value) types.AttributeValue {
+	switch l := leaf(v).(type) {
+	case int64:
+		return num(l)
+	case float64:
+		return &types.AttributeValueMemberN{Value: strconv.FormatFloat(l, 'f', -1, 64)}
+	case bool:
+		return &types.AttributeValueMemberBOOL{Value: l}
+	default:
+		return str(l.(string))
+	}
+}

@@ -1,5 +1,3 @@
-//go:build library_item || library_expression
-
 package store
 
 import (

@@ -1,5 +1,3 @@
-//go:build library_expression
-
 package store
 
 import (
@@ -11,7 +9,8 @@ import (
 	"github.com/xcloud/customers/shared/customer"
 )
 
-// updateExpression is Update's UpdateItem expression: Set leaves set, Null
+// updateExpression is Update's UpdateItem expression, built with the SDK's
+// expression builder: Set leaves set, Null
 // leaves removed, the status shard following the status, updatedAt and the
 // version moved, on the condition that the customer exists (and, with
 // ifMatch, has one of those versions).
