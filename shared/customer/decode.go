@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/xcloud/customers/shared/apierror"
@@ -20,7 +21,8 @@ type node struct {
 	leaves   []Index // every leaf below an object
 }
 
-var tree = buildTree()
+// tree is built on first use: a function that decodes no body skips it.
+var tree = sync.OnceValue(buildTree)
 
 func buildTree() *node {
 	root := &node{field: -1, children: map[string]*node{}}
@@ -105,7 +107,7 @@ func decode(body []byte) (*decoder, error) {
 	if tok != json.Delim('{') {
 		return nil, invalidJSON("The body must be one JSON object")
 	}
-	if err := d.object(tree, ""); err != nil {
+	if err := d.object(tree(), ""); err != nil {
 		return nil, syntaxError(err)
 	}
 	if _, err := d.dec.Token(); err != io.EOF {

@@ -72,7 +72,10 @@ var alertFrequencies = []string{"immediate", "hourly", "daily", "weekly"}
 // IDRule is the customer id rule; error messages and the docs quote it.
 const IDRule = `^FST-[0-9]{8,14}-[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`
 
-var idRule = regexp.MustCompile(IDRule)
+// The rules' expressions are compiled on first use rather than at init, so
+// that a function that never checks them (the publisher, a read) does not
+// pay for them at cold start.
+var idRule = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(IDRule) })
 
 // Fields lists every leaf, in the contract's order.
 var Fields = [numFields]Field{
@@ -111,7 +114,7 @@ func trimmed(f Field) Field {
 var Objects = []string{"contactInfo", "contactInfo.address", "businessInfo", "settings", "location"}
 
 // ValidID reports whether id follows IDRule.
-func ValidID(id string) bool { return idRule.MatchString(id) }
+func ValidID(id string) bool { return idRule().MatchString(id) }
 
 func checkID(v Value) string {
 	if !ValidID(v.Str) {
@@ -150,10 +153,10 @@ func checkEmail(v Value) string {
 
 // phone is the phone rule: an optional leading '+', then only digits, spaces,
 // '-', '.', '(' or ')', with 7 to 15 digits.
-var phone = regexp.MustCompile(`^\+?[ ().-]*(?:[0-9][ ().-]*){7,15}$`)
+var phone = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?[ ().-]*(?:[0-9][ ().-]*){7,15}$`) })
 
 func checkPhone(v Value) string {
-	if !phone.MatchString(v.Str) {
+	if !phone().MatchString(v.Str) {
 		return "must be an optional leading '+' then digits, spaces, '-', '.', '(' or ')', with 7 to 15 digits"
 	}
 	return ""
@@ -164,11 +167,13 @@ func checkPhone(v Value) string {
 // time.LoadLocation resolves only through a system zoneinfo directory
 // ("America//Chicago", "./UTC", "localtime", "posix/...", "right/..."), so the
 // same names are accepted with or without one.
-var tzName = regexp.MustCompile(`^[A-Z][A-Za-z0-9._+-]*(/[A-Z][A-Za-z0-9._+-]*)*$`)
+var tzName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Z][A-Za-z0-9._+-]*(/[A-Z][A-Za-z0-9._+-]*)*$`)
+})
 
 func checkTimezone(v Value) string {
 	const msg = "must be an IANA time zone name, such as America/Chicago"
-	if v.Str == "Local" || !tzName.MatchString(v.Str) {
+	if v.Str == "Local" || !tzName().MatchString(v.Str) {
 		return msg
 	}
 	if _, known := knownZones.Load(v.Str); known {

@@ -143,7 +143,7 @@ func TestRules(t *testing.T) {
 		cases []matchCase
 	}{
 		{"ValidID", ValidID, idCases},
-		{"tzName", tzName.MatchString, tzNameCases},
+		{"tzName", tzName().MatchString, tzNameCases},
 		{"checkPhone", func(s string) bool { return checkPhone(Value{Str: s}) == "" }, phoneCases},
 	} {
 		for _, c := range rule.cases {

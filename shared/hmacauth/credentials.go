@@ -9,6 +9,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"sync"
 )
 
 // Scope is a permission a service holds.
@@ -23,11 +24,13 @@ const (
 // serviceIDRule is the service id rule; error messages quote it.
 const serviceIDRule = `^[A-Za-z0-9._-]{1,64}$`
 
-var serviceIDShape = regexp.MustCompile(serviceIDRule)
+// Compiled on first use, like the other shapes: a function that checks no
+// signature (the publisher) does not pay for them at cold start.
+var serviceIDShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(serviceIDRule) })
 
 // ValidServiceID reports whether id has the shape of a service id
 // (serviceIDRule), so that a claimed one may be logged.
-func ValidServiceID(id string) bool { return serviceIDShape.MatchString(id) }
+func ValidServiceID(id string) bool { return serviceIDShape().MatchString(id) }
 
 // Service is one calling service: up to two active secrets (rotation) and its scopes.
 type Service struct {

@@ -93,7 +93,7 @@ func TestRules(t *testing.T) {
 		name  string
 		match func(string) bool
 		cases []matchCase
-	}{{"ValidServiceID", ValidServiceID, serviceIDCases}, {"timestamp", timestampShape.MatchString, timestampCases}, {"signature", signatureShape.MatchString, signatureCases}} {
+	}{{"ValidServiceID", ValidServiceID, serviceIDCases}, {"timestamp", timestampShape().MatchString, timestampCases}, {"signature", signatureShape().MatchString, signatureCases}} {
 		for _, c := range rule.cases {
 			if got := rule.match(c.in); got != c.want {
 				t.Errorf("%s(%q) (%s) = %v, want %v", rule.name, c.in, c.name, got, c.want)

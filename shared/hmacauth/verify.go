@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xcloud/customers/shared/apierror"
@@ -22,8 +23,8 @@ const MaxSkew = 300 * time.Second
 // The shapes of the timestamp and signature headers. strconv.ParseInt alone
 // would also take a sign, and hex.DecodeString upper case.
 var (
-	timestampShape = regexp.MustCompile(`^[0-9]+$`)
-	signatureShape = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	timestampShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+$`) })
+	signatureShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 )
 
 // CredentialSource yields the current credentials document.
@@ -64,9 +65,9 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, scope Scope) (st
 		return "", invalidAuth("An authentication header is repeated")
 	case !ValidServiceID(serviceID):
 		return "", invalidAuth(HeaderServiceID + " must match " + serviceIDRule)
-	case !timestampShape.MatchString(timestamp):
+	case !timestampShape().MatchString(timestamp):
 		return "", invalidAuth(HeaderTimestamp + " must be Unix time in whole seconds, decimal digits only")
-	case !signatureShape.MatchString(signature):
+	case !signatureShape().MatchString(signature):
 		return "", invalidAuth(HeaderSignature + " must be 64 lowercase hex digits")
 	}
 	// Content-MD5 is checked after the signature and the scope, in the
