@@ -56,9 +56,6 @@ const (
 	Secondary KeyName = "secondary"
 )
 
-// one is the version increment of every update.
-var one = num(1)
-
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
 func num(i int64) types.AttributeValue {
