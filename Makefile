@@ -66,6 +66,7 @@ vet:
 
 unit:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -tags library_item ./shared/store/ # both item variants write and read the same items
 
 test-dynalite:
 	scripts/with-dynamodb.sh dynalite $(GO) test -race -count=1 $(STORAGE_PKGS)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -212,6 +213,28 @@ func TestEveryFunctionHasACase(t *testing.T) {
 		seen[c.ID()] = true
 		if c.Stream() != (c.DynamoOp == "") {
 			t.Errorf("case of %s: a function serving a route makes one DynamoDB call, one fed by the stream none", c.ID())
+		}
+	}
+}
+
+// The idiomatic baseline has an operation for every case: make bench would
+// otherwise stop at the case's first run.
+func TestEveryCaseHasABaseline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the baseline")
+	}
+	bin := filepath.Join(t.TempDir(), "idiomatic")
+	if err := Build(t.Context(), "../..", "./internal/bench/idiomatic", bin); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range Cases {
+		// Outside Lambda a known operation stops at the runtime's missing
+		// variables; an unknown one before, naming the operations.
+		cmd := exec.CommandContext(t.Context(), bin)
+		cmd.Env = append(os.Environ(), "IDIOMATIC_OPERATION="+c.Operation(), "TABLE_NAME=t", "EVENT_BUS_NAME=b", "AWS_REGION=us-east-1", "AWS_LAMBDA_RUNTIME_API=", "_LAMBDA_SERVER_PORT=")
+		out, _ := cmd.CombinedOutput()
+		if strings.Contains(string(out), "IDIOMATIC_OPERATION must be") || !strings.Contains(string(out), "AWS_LAMBDA_RUNTIME_API") {
+			t.Errorf("case of %s: the idiomatic baseline has no operation %q (internal/bench/idiomatic):\n%s", c.ID(), c.Operation(), out)
 		}
 	}
 }

@@ -73,5 +73,5 @@ func Client(ctx context.Context, endpoint string) (*dynamodb.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return awsclient.DynamoDB(cfg, o), nil
+	return awsclient.DynamoDB(cfg, endpoint), nil
 }

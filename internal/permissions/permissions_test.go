@@ -121,7 +121,7 @@ func calls(t *testing.T, endpoint string, mw []func(*middleware.Stack) error) {
 		t.Fatal(err)
 	}
 	key := map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "c-1"}}
-	db := awsclient.DynamoDB(cfg, opts)
+	db := awsclient.DynamoDB(cfg, opts.DynamoDBEndpoint)
 	db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("customers"), IndexName: aws.String("status-index"),
 		KeyConditionExpression: aws.String("statusShard = :s"), ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: "active#0"}}})
 	db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("customers")})

@@ -1,6 +1,7 @@
 package samtemplate_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,11 +188,14 @@ func TestTemplateIsLean(t *testing.T) {
 	}
 }
 
-// docs/DEPLOY.md's table of parameters names each of the template's, and
-// only those.
-func TestDeployDocumentsEveryParameter(t *testing.T) {
+// docs/DEPLOY.md's tables name each of the template's parameters, with its
+// default, and each of its outputs, and only those.
+func TestDeployDocumentsEveryParameterAndOutput(t *testing.T) {
 	var tmpl struct {
-		Parameters map[string]any `yaml:"Parameters"`
+		Parameters map[string]struct {
+			Default any `yaml:"Default"`
+		} `yaml:"Parameters"`
+		Outputs map[string]any `yaml:"Outputs"`
 	}
 	text, err := os.ReadFile(filepath.Join(root, "template.yaml"))
 	if err != nil {
@@ -204,32 +208,61 @@ func TestDeployDocumentsEveryParameter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, table, found := strings.Cut(string(doc), "| parameter | default | what |")
-	if !found {
-		t.Fatal("docs/DEPLOY.md has no table of parameters")
-	}
-	table, _, _ = strings.Cut(table, "\n\n")
-	documented := map[string]bool{}
-	for _, row := range strings.Split(table, "\n") {
-		first, _, _ := strings.Cut(strings.TrimPrefix(row, "| "), " |")
-		for _, name := range strings.Split(first, ", ") {
-			if strings.HasPrefix(name, "`") {
-				documented[strings.Trim(name, "`")] = true
+	// rows are the first cells' names, each with the second cell's value.
+	rows := func(header string) map[string]string {
+		_, table, found := strings.Cut(string(doc), header)
+		if !found {
+			t.Fatalf("docs/DEPLOY.md has no table %q", header)
+		}
+		table, _, _ = strings.Cut(table, "\n\n")
+		named := map[string]string{}
+		for _, row := range strings.Split(table, "\n") {
+			cells := strings.Split(strings.Trim(row, "| "), " | ")
+			if len(cells) < 2 || !strings.HasPrefix(cells[0], "`") {
+				continue
+			}
+			names, values := strings.Split(cells[0], ", "), strings.Split(cells[1], ", ")
+			for i, name := range names {
+				named[strings.Trim(name, "`")] = ""
+				if len(values) == len(names) {
+					named[strings.Trim(name, "`")] = values[i]
+				}
 			}
 		}
+		return named
 	}
-	for name := range tmpl.Parameters {
+	params := rows("| parameter | default | what |")
+	for name, p := range tmpl.Parameters {
 		key := name
 		if strings.HasSuffix(name, "ReservedConcurrency") {
 			key = "<Name>ReservedConcurrency"
 		}
-		if !documented[key] {
+		documented, ok := params[key]
+		want := fmt.Sprint(p.Default)
+		if want == "" {
+			want = "empty"
+		}
+		switch {
+		case !ok:
 			t.Errorf("parameter %s is not in docs/DEPLOY.md's table", name)
+		case documented != "" && documented != want:
+			t.Errorf("docs/DEPLOY.md gives parameter %s the default %s; template.yaml %s", name, documented, want)
 		}
 	}
-	for name := range documented {
+	for name := range params {
 		if _, ok := tmpl.Parameters[name]; !ok && name != "<Name>ReservedConcurrency" {
-			t.Errorf("docs/DEPLOY.md's table names %s, which template.yaml does not have", name)
+			t.Errorf("docs/DEPLOY.md's table names parameter %s, which template.yaml does not have", name)
+		}
+	}
+	outputs := rows("| output | what |")
+	for name := range tmpl.Outputs {
+		if _, ok := outputs[name]; !ok {
+			t.Errorf("output %s is not in docs/DEPLOY.md's table", name)
+		}
+	}
+	for name := range outputs {
+		if _, ok := tmpl.Outputs[name]; !ok {
+			t.Errorf("docs/DEPLOY.md's table names output %s, which template.yaml does not have", name)
 		}
 	}
 }

@@ -68,11 +68,12 @@ var sdkLogger = logging.LoggerFunc(func(_ logging.Classification, format string,
 	slog.Warn("aws sdk", "message", fmt.Sprintf(format, v...))
 })
 
-// DynamoDB is the DynamoDB client on cfg.
-func DynamoDB(cfg aws.Config, o Options) *dynamodb.Client {
+// DynamoDB is the DynamoDB client on cfg, at endpoint if not empty (a local
+// DynamoDB: Options.DynamoDBEndpoint).
+func DynamoDB(cfg aws.Config, endpoint string) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, func(do *dynamodb.Options) {
-		if o.DynamoDBEndpoint != "" {
-			do.BaseEndpoint = aws.String(o.DynamoDBEndpoint)
+		if endpoint != "" {
+			do.BaseEndpoint = aws.String(endpoint)
 		}
 	})
 }

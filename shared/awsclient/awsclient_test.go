@@ -79,7 +79,7 @@ func TestDynamoDBErrorsAreTyped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := awsclient.DynamoDB(cfg, o)
+	db := awsclient.DynamoDB(cfg, o.DynamoDBEndpoint)
 	key := map[string]types.AttributeValue{"customerId": &types.AttributeValueMemberS{Value: "FST-1-a"}}
 	_, err = db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String("t"), Item: key})
 	var failed *types.ConditionalCheckFailedException
@@ -151,7 +151,7 @@ func TestFIPSAndDualStackFromTheEnvironment(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The parameters the client resolves its endpoint with, resolved.
-		o := awsclient.DynamoDB(cfg, awsclient.Options{}).Options()
+		o := awsclient.DynamoDB(cfg, "").Options()
 		endpoint, err := o.EndpointResolverV2.ResolveEndpoint(t.Context(), dynamodb.EndpointParameters{
 			Region:       aws.String(o.Region),
 			UseFIPS:      aws.Bool(o.EndpointOptions.UseFIPSEndpoint == aws.FIPSEndpointStateEnabled),
@@ -164,5 +164,29 @@ func TestFIPSAndDualStackFromTheEnvironment(t *testing.T) {
 	t.Setenv("AWS_USE_FIPS_ENDPOINT", "yes")
 	if _, err := awsclient.Config(t.Context(), awsclient.Options{}); err == nil || !strings.Contains(err.Error(), "AWS_USE_FIPS_ENDPOINT") {
 		t.Errorf("AWS_USE_FIPS_ENDPOINT=yes: %v, want it named", err)
+	}
+}
+
+// AWS_ENDPOINT_URL sends every client there, as with the SDK's loader,
+// except DynamoDB's when a local DynamoDB is given.
+func TestGlobalEndpointFromTheEnvironment(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "")
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", "")
+	t.Setenv("AWS_ENDPOINT_URL", "http://global.example:4566")
+	cfg, err := awsclient.Config(t.Context(), awsclient.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(secretsmanager.NewFromConfig(cfg).Options().BaseEndpoint); got != "http://global.example:4566" {
+		t.Errorf("Secrets Manager at %q, want AWS_ENDPOINT_URL", got)
+	}
+	if got := aws.ToString(awsclient.DynamoDB(cfg, "").Options().BaseEndpoint); got != "http://global.example:4566" {
+		t.Errorf("DynamoDB at %q, want AWS_ENDPOINT_URL", got)
+	}
+	if got := aws.ToString(awsclient.DynamoDB(cfg, "http://127.0.0.1:8000").Options().BaseEndpoint); got != "http://127.0.0.1:8000" {
+		t.Errorf("DynamoDB with a local endpoint at %q, want the local one", got)
 	}
 }

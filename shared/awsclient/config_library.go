@@ -14,7 +14,7 @@ import (
 )
 
 // Config returns the AWS configuration the clients share, loaded by the SDK's
-// config.LoadDefaultConfig: the library version of aws_lambda.go, which make
+// config.LoadDefaultConfig: the library version of config_lambda.go, which make
 // bench measures it against.
 func Config(ctx context.Context, o Options) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
@@ -31,10 +31,10 @@ func Config(ctx context.Context, o Options) (aws.Config, error) {
 		}
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	cfg.APIOptions = append(cfg.APIOptions, o.APIOptions...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
+	cfg.APIOptions = append(cfg.APIOptions, o.APIOptions...)
 	if cfg.Region == "" {
 		return aws.Config{}, errors.New("AWS configuration: AWS_REGION is not set")
 	}

@@ -49,7 +49,7 @@ func Build(ctx context.Context, s settings.Settings, log *slog.Logger, o Options
 		d.AWS, d.EventBus, d.EventsQueue = cfg, s.EventBus, s.EventsQueue
 		return d, nil
 	}
-	d.Store = store.New(awsclient.DynamoDB(cfg, o.Options), s.Table, s.StatusIndex)
+	d.Store = store.New(awsclient.DynamoDB(cfg, o.DynamoDBEndpoint), s.Table, s.StatusIndex)
 	var sm secrets.SecretsManager
 	if s.CredentialsSecretID != "" || s.PageTokenSecretID != "" {
 		sm = secretsmanager.NewFromConfig(cfg)

@@ -62,14 +62,15 @@ type Needs struct {
 
 // Deps are what the endpoints are built from, once per cold start.
 type Deps struct {
-	Store      *store.Store
+	Store      *store.Store // nil for a function fed by the stream
 	PageTokens *pagetoken.Codec
 	Limits     customer.Limits // of new customers
 	Now        func() time.Time
 	Verifier   httpapi.Verifier
 	Log        *slog.Logger
-	// For a function with Needs.Events: the AWS configuration its own
-	// clients are built on, and its bus and dead-letter queue.
+	// For a function with Needs.Events only (zero for the others): the AWS
+	// configuration its own clients are built on, and its bus and
+	// dead-letter queue.
 	AWS                   aws.Config
 	EventBus, EventsQueue string
 }

@@ -38,7 +38,7 @@ const DefaultTable = "xcloud-customers"
 type Settings struct {
 	Table               string
 	StatusIndex         string
-	DynamoDBEndpoint    string // empty: the AWS endpoint of the region
+	DynamoDBEndpoint    string // empty: the SDK's (the region's, or AWS_ENDPOINT_URL[_DYNAMODB])
 	CredentialsSecretID string // Secrets Manager secret holding the credentials document
 	Credentials         string // the credentials document itself (local runs)
 	PageTokenSecretID   string

@@ -77,3 +77,26 @@ func DecodeImage(item map[string]types.AttributeValue) (*Image, error) {
 	}
 	return &Image{Customer: c, Keys: storedKeys(item)}, nil
 }
+
+// lookup returns the attribute at a field's path, nil when there is none
+// or it is NULL.
+func lookup(item map[string]types.AttributeValue, segments []string) types.AttributeValue {
+	m := item
+	var av types.AttributeValue
+	for i, s := range segments {
+		if i > 0 {
+			inner, ok := av.(*types.AttributeValueMemberM)
+			if !ok {
+				return nil
+			}
+			m = inner.Value
+		}
+		if av = m[s]; av == nil {
+			return nil
+		}
+	}
+	if _, cleared := av.(*types.AttributeValueMemberNULL); cleared {
+		return nil // a field cleared by earlier versions of Update, which stored NULL
+	}
+	return av
+}

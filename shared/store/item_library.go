@@ -156,19 +156,3 @@ func decodeItem(item map[string]types.AttributeValue) (*customer.Customer, error
 	c.Limits, c.CreatedAt, c.UpdatedAt, c.Version = customer.Limits(rec.Limits), rec.CreatedAt, rec.UpdatedAt, rec.Version
 	return c, nil
 }
-
-// lookup returns the attribute at a field's path, nil when there is none.
-func lookup(item map[string]types.AttributeValue, segments []string) types.AttributeValue {
-	var av types.AttributeValue = &types.AttributeValueMemberM{Value: item}
-	for _, s := range segments {
-		m, ok := av.(*types.AttributeValueMemberM)
-		if !ok {
-			return nil
-		}
-		av = m.Value[s]
-	}
-	if _, cleared := av.(*types.AttributeValueMemberNULL); cleared {
-		return nil // a field cleared by earlier versions of Update, which stored NULL
-	}
-	return av
-}

@@ -135,27 +135,6 @@ func decodeItem(item map[string]types.AttributeValue) (*customer.Customer, error
 	return c, nil
 }
 
-func lookup(item map[string]types.AttributeValue, segments []string) types.AttributeValue {
-	m := item
-	var av types.AttributeValue
-	for i, s := range segments {
-		if i > 0 {
-			inner, ok := av.(*types.AttributeValueMemberM)
-			if !ok {
-				return nil
-			}
-			m = inner.Value
-		}
-		if av = m[s]; av == nil {
-			return nil
-		}
-	}
-	if _, cleared := av.(*types.AttributeValueMemberNULL); cleared {
-		return nil // a field cleared by earlier versions of Update, which stored NULL
-	}
-	return av
-}
-
 func value(kind customer.Kind, av types.AttributeValue) (customer.Value, error) {
 	switch kind {
 	case customer.KindString:

@@ -10,10 +10,9 @@ import (
 )
 
 // updateExpression is Update's UpdateItem expression, built with the SDK's
-// expression builder: Set leaves set, Null
-// leaves removed, the status shard following the status, updatedAt and the
-// version moved, on the condition that the customer exists (and, with
-// ifMatch, has one of those versions).
+// expression builder: Set leaves set, Null leaves removed, the status shard
+// following the status, updatedAt and the version moved, on the condition
+// that the customer exists (and, with ifMatch, has one of those versions).
 func updateExpression(id string, update customer.Document, ifMatch []int64, now time.Time) (*updateParts, error) {
 	var set expression.UpdateBuilder
 	for i, f := range customer.Fields {
