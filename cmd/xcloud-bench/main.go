@@ -170,6 +170,7 @@ type warmRun struct {
 	m           bench.Interleaved // function, idiomatic baseline, minimal function
 	dynamo      map[string]int    // the function's own DynamoDB calls
 	retries     int               // the SDK retried
+	unavailable int               // answered 503 (bench.ErrUnavailable)
 	putEvents   int               // the function's own PutEvents calls
 	events      int               // and the entries the bus took of them
 	at          []float64         // invocations of the measured run
@@ -316,6 +317,7 @@ func (r *report) warmCase(ctx context.Context, c bench.Case, records, turns, chu
 	if err != nil {
 		return nil, err
 	}
+	w.unavailable = ps[0].Unavailable()
 	_, w.peak, err = ps[0].Memory()
 	return w, err
 }
@@ -330,7 +332,7 @@ func (r *report) warmCPU(w *warmMeasurements) error {
 	mem := &strings.Builder{}
 	memTable := table(mem, "function", fmt.Sprintf("RSS at %s MB", thousands(settleAfter)), fmt.Sprintf("at %s MB", thousands(r.turns()*r.chunk)), "trend MB per 10,000", "peak MB", "budget")
 	r.warm = map[string]time.Duration{}
-	var retried []string
+	var retried, unavailable []string
 	for _, c := range bench.Cases {
 		run := w.cases[c.ID()]
 		m := run.m
@@ -343,6 +345,9 @@ func (r *report) warmCPU(w *warmMeasurements) error {
 		if run.retries > 0 {
 			retried = append(retried, fmt.Sprintf("%s %.2f%%", c.ID(), float64(run.retries)/float64(run.invocations)*100))
 		}
+		if run.unavailable > 0 {
+			unavailable = append(unavailable, fmt.Sprintf("%s %d of %s", c.ID(), run.unavailable, thousands(run.invocations)))
+		}
 		if len(run.rss) == 0 {
 			return fmt.Errorf("%s: no memory sample in %d invocations", c.ID(), run.invocations)
 		}
@@ -354,6 +359,9 @@ func (r *report) warmCPU(w *warmMeasurements) error {
 	cpu.Flush()
 	if len(retried) > 0 {
 		fmt.Fprintf(r.out, "Calls the SDK retried (a closed connection, aws/aws-sdk-go-v2#2737; counted once above): %s of requests\n", strings.Join(retried, ", "))
+	}
+	if len(unavailable) > 0 {
+		fmt.Fprintf(r.out, "Answered 503, every attempt of the call having met that race (at most %d allowed): %s\n", bench.MaxUnavailable, strings.Join(unavailable, ", "))
 	}
 	memTable.Flush()
 	fmt.Fprintf(r.out, "\nMemory of each function over its %s measured warm invocations (VmRSS after every turn from the %sth on;\n trend = their least-squares slope, over 10,000 invocations; peak = VmHWM)\n%s",
