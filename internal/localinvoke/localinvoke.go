@@ -130,10 +130,14 @@ func (iv *Invoker) Env(id string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		env[settings.EnvDynamoDBEndpoint] = endpoint
-		for _, service := range []string{"SECRETS_MANAGER", "EVENTBRIDGE", "SQS"} {
-			env["AWS_ENDPOINT_URL_"+service] = endpoint
+		// Every service's calls go to it: the SDK's AWS_ENDPOINT_URL, with no
+		// per-service endpoint to take precedence.
+		for k := range env {
+			if strings.HasPrefix(k, "AWS_ENDPOINT_URL_") {
+				delete(env, k)
+			}
 		}
+		env[settings.EnvDynamoDBEndpoint], env["AWS_ENDPOINT_URL"] = endpoint, endpoint
 	}
 	out := make([]string, 0, len(env))
 	for k, v := range env {
@@ -162,10 +166,10 @@ func (iv *Invoker) recording(id string, env map[string]string) (string, error) {
 	}
 	toDB, toBus := httputil.NewSingleHostReverseProxy(db), httputil.NewSingleHostReverseProxy(bus)
 	pass := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch service, _, _ := strings.Cut(r.Header.Get("X-Amz-Target"), "."); service {
-		case "DynamoDB_20120810":
+		switch permissions.Service(r.Header.Get("X-Amz-Target")) {
+		case "dynamodb":
 			toDB.ServeHTTP(w, r)
-		case "AWSEvents", "AmazonSQS":
+		case "events", "sqs":
 			toBus.ServeHTTP(w, r)
 		default:
 			w.Header().Set("X-Amzn-Errortype", "AccessDeniedException")

@@ -118,9 +118,8 @@ func (r *Recorder) Handler(fn string, s settings.Settings, next http.Handler) ht
 // protocols, by its X-Amz-Target and body, as For names an SDK call's: the
 // body's names are read into the SDK's input of the action, for resources.
 func Request(target string, body []byte, s settings.Settings) (action string, on []string) {
-	service, operation, _ := strings.Cut(target, ".")
-	prefix, ok := targets[service]
-	if !ok {
+	prefix, operation := Service(target), target[strings.IndexByte(target, '.')+1:]
+	if prefix == "" {
 		return "target " + target, []string{"unknown"}
 	}
 	action = prefix + ":" + operation
@@ -172,6 +171,13 @@ func Request(target string, body []byte, s settings.Settings) (action string, on
 // targets are the IAM action prefixes of the services' X-Amz-Target
 // prefixes.
 var targets = map[string]string{"DynamoDB_20120810": "dynamodb", "secretsmanager": "secretsmanager", "AWSEvents": "events", "AmazonSQS": "sqs"}
+
+// Service is the IAM action prefix ("dynamodb", "events") of a request's
+// X-Amz-Target, or "" for a service not listed here.
+func Service(target string) string {
+	service, _, _ := strings.Cut(target, ".")
+	return targets[service]
+}
 
 // prefixes are the IAM action prefixes of the SDK's service ids.
 var prefixes = map[string]string{"DynamoDB": "dynamodb", "Secrets Manager": "secretsmanager", "EventBridge": "events", "SQS": "sqs"}
@@ -322,24 +328,22 @@ func Compare(performed, granted Grants) []error {
 // Missing lists each action a function performed that its policy does not
 // grant.
 func Missing(performed, granted Grants) []error {
-	var errs []error
-	for _, fn := range slices.Sorted(maps.Keys(performed)) {
-		for _, g := range sortedGrants(performed[fn]) {
-			if !granted[fn][g] {
-				errs = append(errs, fmt.Errorf("%s performs %s, which its policy in template.yaml does not grant", fn, g))
-			}
-		}
-	}
-	return errs
+	return notIn(performed, granted, "%s performs %s, which its policy in template.yaml does not grant")
 }
 
 // Unused lists each grant no function call used.
 func Unused(performed, granted Grants) []error {
+	return notIn(granted, performed, "%s is granted %s in template.yaml, which no test saw it use")
+}
+
+// notIn lists, in order, each grant of these that those lack, as format
+// says it of the function and the grant.
+func notIn(these, those Grants, format string) []error {
 	var errs []error
-	for _, fn := range slices.Sorted(maps.Keys(granted)) {
-		for _, g := range sortedGrants(granted[fn]) {
-			if !performed[fn][g] {
-				errs = append(errs, fmt.Errorf("%s is granted %s in template.yaml, which no test saw it use", fn, g))
+	for _, fn := range slices.Sorted(maps.Keys(these)) {
+		for _, g := range sortedGrants(these[fn]) {
+			if !those[fn][g] {
+				errs = append(errs, fmt.Errorf(format, fn, g))
 			}
 		}
 	}

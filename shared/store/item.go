@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"hash/fnv"
 	"strconv"
 
@@ -99,4 +100,25 @@ func lookup(item map[string]types.AttributeValue, segments []string) types.Attri
 		return nil // a field cleared by earlier versions of Update, which stored NULL
 	}
 	return av
+}
+
+// decodeFields reads a stored customer's fields, each through its item
+// variant's value, and makes sure it has an id.
+func decodeFields(item map[string]types.AttributeValue) (*customer.Customer, error) {
+	c := &customer.Customer{}
+	for i, f := range customer.Fields {
+		av := lookup(item, f.Segments)
+		if av == nil {
+			continue
+		}
+		v, err := value(f.Kind, av)
+		if err != nil {
+			return nil, fmt.Errorf("decode stored customer field %s: %w", f.Path, err)
+		}
+		c.Fields.Set(customer.Index(i), v)
+	}
+	if c.ID() == "" {
+		return nil, fmt.Errorf("decode stored customer: no %s", attrID)
+	}
+	return c, nil
 }

@@ -118,33 +118,28 @@ func storedKeys(item map[string]types.AttributeValue) APIKeyHashes {
 	return rec.Keys
 }
 
+// value is a field's stored attribute as a value of kind.
+func value(kind customer.Kind, av types.AttributeValue) (customer.Value, error) {
+	v := customer.Value{Kind: kind}
+	var err error
+	switch kind {
+	case customer.KindInteger:
+		err = decoder.Decode(av, &v.Int)
+	case customer.KindNumber:
+		err = decoder.Decode(av, &v.Num)
+	case customer.KindBoolean:
+		err = decoder.Decode(av, &v.Bool)
+	default:
+		err = decoder.Decode(av, &v.Str)
+	}
+	return v, err
+}
+
 // decodeItem reads a stored customer back.
 func decodeItem(item map[string]types.AttributeValue) (*customer.Customer, error) {
-	c := &customer.Customer{}
-	for i, f := range customer.Fields {
-		av := lookup(item, f.Segments)
-		if av == nil {
-			continue
-		}
-		v := customer.Value{Kind: f.Kind}
-		var err error
-		switch f.Kind {
-		case customer.KindInteger:
-			err = decoder.Decode(av, &v.Int)
-		case customer.KindNumber:
-			err = decoder.Decode(av, &v.Num)
-		case customer.KindBoolean:
-			err = decoder.Decode(av, &v.Bool)
-		default:
-			err = decoder.Decode(av, &v.Str)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("decode stored customer field %s: %w", f.Path, err)
-		}
-		c.Fields.Set(customer.Index(i), v)
-	}
-	if c.ID() == "" {
-		return nil, fmt.Errorf("decode stored customer: no %s", attrID)
+	c, err := decodeFields(item)
+	if err != nil {
+		return nil, err
 	}
 	rec, err := readStored(item)
 	if err == nil && rec.Version == 0 {

@@ -93,22 +93,10 @@ func container(item map[string]types.AttributeValue, path string) (map[string]ty
 
 // decodeItem reads a stored customer back.
 func decodeItem(item map[string]types.AttributeValue) (*customer.Customer, error) {
-	c := &customer.Customer{}
-	for i, f := range customer.Fields {
-		av := lookup(item, f.Segments)
-		if av == nil {
-			continue
-		}
-		v, err := value(f.Kind, av)
-		if err != nil {
-			return nil, fmt.Errorf("decode stored customer field %s: %w", f.Path, err)
-		}
-		c.Fields.Set(customer.Index(i), v)
+	c, err := decodeFields(item)
+	if err != nil {
+		return nil, err
 	}
-	if c.ID() == "" {
-		return nil, fmt.Errorf("decode stored customer: no %s", attrID)
-	}
-	var err error
 	limits := lookup(item, []string{attrLimits})
 	if c.Limits.MaxDevices, err = intAt(limits, "maxDevices"); err != nil {
 		return nil, fmt.Errorf("decode stored customer %s limits: %w", c.ID(), err)
